@@ -1,0 +1,24 @@
+//! Rill's data model, shared by every other crate.
+//!
+//! It owns what a time series *is* (a sorted [`Labels`] set plus float or native-histogram
+//! samples), how series are *selected* ([`Matcher`]), how time is written ([`time`]), and the
+//! only door through which the query engine reaches data: the [`storage`] traits
+//! (`Queryable → Querier → SeriesSet → ChunkIterator`). The in-memory store in [`memory`]
+//! implements those traits for tests, promqltest scripts and the demo dataset.
+
+pub mod error;
+pub mod histogram;
+pub mod labels;
+pub mod matcher;
+pub mod memory;
+pub mod sample;
+pub mod storage;
+pub mod time;
+
+pub use error::{Error, Result};
+pub use histogram::{CounterResetHint, FloatHistogram, Span};
+pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME};
+pub use matcher::{MatchOp, Matcher};
+pub use memory::MemoryStore;
+pub use sample::{STALE_NAN_BITS, Sample, Value, is_stale_nan, stale_nan};
+pub use storage::{Chunk, ChunkEncoding, ChunkIterator, Querier, Queryable, SelectHints, Series, SeriesSet};
