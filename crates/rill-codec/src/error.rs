@@ -16,6 +16,17 @@ pub enum Error {
         /// The maximum number of samples.
         max: u16,
     },
+    /// A text exposition document is malformed.
+    #[error("line {line}: {reason}")]
+    Text {
+        /// 1-based line number.
+        line: usize,
+        /// What was expected and what was found.
+        reason: String,
+    },
+    /// Reading the input failed.
+    #[error("read error: {0}")]
+    Io(#[from] std::io::Error),
     /// An encoding tag that Prometheus does not define.
     #[error("unknown chunk encoding {0}")]
     UnknownEncoding(u8),

@@ -8,6 +8,7 @@
 
 pub mod bstream;
 pub mod error;
+pub mod text;
 pub mod xor;
 
 pub use error::{Error, Result};
