@@ -27,9 +27,15 @@ pub enum Error {
     /// Reading the input failed.
     #[error("read error: {0}")]
     Io(#[from] std::io::Error),
-    /// An encoding tag that Prometheus does not define.
-    #[error("unknown chunk encoding {0}")]
-    UnknownEncoding(u8),
+    /// A broken internal invariant (a bug in this crate).
+    #[error("internal error: {reason}")]
+    Internal {
+        /// Which invariant broke.
+        reason: &'static str,
+    },
+    /// The storage rejected generated data (e.g. the demo dataset).
+    #[error(transparent)]
+    Model(#[from] rill_model::Error),
 }
 
 /// Result alias for this crate.

@@ -7,38 +7,10 @@
 //! [`Error`].
 
 pub mod bstream;
+pub mod demo;
 pub mod error;
 pub mod text;
 pub mod xor;
 
 pub use error::{Error, Result};
 pub use xor::{XorEncoder, XorIterator};
-
-/// Chunk encodings with the numeric tags Prometheus stores on disk and on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Encoding {
-    /// No encoding (Prometheus `EncNone`), never valid for a stored chunk.
-    None = 0,
-    /// Gorilla XOR float samples (`EncXOR`), see [`xor`].
-    Xor = 1,
-    /// Integer native histograms (`EncHistogram`).
-    Histogram = 2,
-    /// Float native histograms (`EncFloatHistogram`).
-    FloatHistogram = 3,
-}
-
-impl TryFrom<u8> for Encoding {
-    type Error = Error;
-
-    /// Maps an on-disk encoding byte to [`Encoding`], rejecting unknown tags.
-    fn try_from(b: u8) -> Result<Self> {
-        match b {
-            0 => Ok(Self::None),
-            1 => Ok(Self::Xor),
-            2 => Ok(Self::Histogram),
-            3 => Ok(Self::FloatHistogram),
-            other => Err(Error::UnknownEncoding(other)),
-        }
-    }
-}
