@@ -141,9 +141,7 @@ impl Labels {
 
     /// A 64-bit hash of the whole set, stable within one process.
     pub fn hash64(&self) -> u64 {
-        let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
-        self.hash(&mut h);
-        h.finish()
+        foldhash::quality::FixedState::with_seed(0x5eed).hash_one(self)
     }
 
     /// A 64-bit hash of only the labels named in `names` (or of all others with `without`).
