@@ -11,17 +11,23 @@
 //! charged to the query's [`memory::MemoryTracker`].
 
 pub mod annotations;
+mod collect;
 pub mod context;
+pub mod engine;
 pub mod error;
+pub mod functions;
 pub mod memory;
 pub mod operator;
+pub mod operators;
 pub mod options;
+pub mod planner;
 pub mod registry;
 pub mod result;
 pub mod types;
 
 pub use annotations::{Annotation, AnnotationLevel, Annotations};
 pub use context::QueryContext;
+pub use engine::Engine;
 pub use error::{Error, ErrorKind, Result};
 pub use options::{EngineOptions, Features};
 pub use registry::{ArgPlanner, FunctionDef, FunctionFactory, FunctionRegistry};

@@ -1,0 +1,58 @@
+//! Reads an operator's series in order while letting a consumer take them out of order,
+//! holding only the series that are still wanted (Mimir's `InstantVectorOperatorBuffer`).
+
+use std::collections::HashMap;
+
+use crate::context::QueryContext;
+use crate::error::{Error, Result};
+use crate::operator::InstantVectorOperator;
+use crate::types::InstantVectorSeriesData;
+
+/// Buffers the series of `op` that a consumer will ask for later.
+pub struct SeriesBuffer {
+    op: Box<dyn InstantVectorOperator>,
+    next: usize,
+    held: HashMap<usize, InstantVectorSeriesData>,
+    wanted: Vec<bool>,
+}
+
+impl SeriesBuffer {
+    /// Wraps `op`; `wanted[i]` says whether series `i` will ever be taken (others are dropped
+    /// as soon as they are read).
+    pub fn new(op: Box<dyn InstantVectorOperator>, wanted: Vec<bool>) -> Self {
+        SeriesBuffer {
+            op,
+            next: 0,
+            held: HashMap::new(),
+            wanted,
+        }
+    }
+
+    /// Takes series `idx` (each series can be taken once).
+    pub fn take(&mut self, idx: usize, cx: &mut QueryContext) -> Result<InstantVectorSeriesData> {
+        if let Some(d) = self.held.remove(&idx) {
+            return Ok(d);
+        }
+        while self.next <= idx {
+            let d = self
+                .op
+                .next_series(cx)?
+                .ok_or_else(|| Error::Internal(format!("operator ended before series {idx}")))?;
+            let i = self.next;
+            self.next += 1;
+            if i == idx {
+                return Ok(d);
+            }
+            if self.wanted.get(i).copied().unwrap_or(false) {
+                self.held.insert(i, d);
+            }
+        }
+        Err(Error::Internal(format!("series {idx} was taken twice")))
+    }
+
+    /// Finalizes the wrapped operator.
+    pub fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
+        self.held.clear();
+        self.op.finalize(cx)
+    }
+}

@@ -1,0 +1,16 @@
+//! Selectors: the operators that read storage.
+//!
+//! The planner records the time range every selector needs; once the whole plan is built
+//! the engine opens a single `Querier` over the union of those ranges ([`StorageHandle`]),
+//! and each selector calls `select` once, with [`rill_model::SelectHints`], when its series
+//! metadata is first asked for. Series data is read lazily, one series at a time.
+
+mod instant;
+mod range;
+mod source;
+mod storage;
+
+pub use instant::InstantSelector;
+pub use range::range_selector;
+pub use source::SelectorSource;
+pub use storage::StorageHandle;

@@ -1,0 +1,15 @@
+//! The range-vector selector `metric{...}[range] offset o @ t`.
+
+use crate::operators::selectors::SelectorSource;
+use crate::operators::window::{DataTime, RangeWindows};
+use crate::types::QueryTimeRange;
+
+/// A range selector: windows of `range` ms over the selected series at each step.
+pub fn range_selector(
+    source: SelectorSource,
+    steps: QueryTimeRange,
+    data_time: DataTime,
+    range: i64,
+) -> RangeWindows<SelectorSource> {
+    RangeWindows::new(source, steps, data_time, range)
+}

@@ -1,0 +1,179 @@
+//! Sliding windows `(end - range, end]` over one series at a time, the mechanism shared by
+//! range selectors (windows over storage samples) and subqueries (windows over the points of
+//! an inner expression).
+//!
+//! ```text
+//!   step i:  data end d_i = (@ or t_i) - offset          window (d_i - range, d_i]
+//!   samples ──► [ring: dropped at front when t <= d_i - range | pushed at back when t <= d_i]
+//! ```
+//! Float and histogram samples go to separate rings; stale markers never enter a window.
+
+use rill_model::{Sample, Value};
+
+use crate::context::QueryContext;
+use crate::error::Result;
+use crate::operator::{RangeStep, RangeVectorOperator};
+use crate::operators::ring::Ring;
+use crate::operators::samples::SampleStream;
+use crate::types::{FPoint, HPoint, QueryTimeRange, SeriesMetadata};
+
+/// Maps a step time to the data time it reads at, after `@` and `offset`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DataTime {
+    /// The resolved `@` timestamp (ms), if any.
+    pub at: Option<i64>,
+    /// The offset (ms), possibly negative.
+    pub offset: i64,
+}
+
+impl DataTime {
+    /// The data time for step time `t`.
+    pub fn of(&self, t: i64) -> i64 {
+        self.at.unwrap_or(t).saturating_sub(self.offset)
+    }
+
+    /// The first and last data times over the steps of `range`.
+    pub fn span(&self, range: &QueryTimeRange) -> (i64, i64) {
+        (self.of(range.start), self.of(range.end))
+    }
+}
+
+/// The sliding window state of the current series.
+#[derive(Default)]
+pub struct WindowSlider {
+    floats: Ring<FPoint>,
+    histograms: Ring<HPoint>,
+    pending: Option<Sample>,
+}
+
+impl WindowSlider {
+    /// Forgets the current series, releasing its samples from the sample count.
+    pub fn reset(&mut self, cx: &mut QueryContext) {
+        cx.release_samples(self.floats.len() + self.histograms.len());
+        self.floats.clear();
+        self.histograms.clear();
+        self.pending = None;
+    }
+
+    /// Moves the window to `(low, high]`, pulling samples from `src`. Bounds must not
+    /// decrease between calls for the same series.
+    pub fn slide(&mut self, src: &mut dyn SampleStream, low: i64, high: i64, cx: &mut QueryContext) -> Result<()> {
+        while self.floats.front().is_some_and(|p| p.t <= low) {
+            self.floats.pop_front();
+            cx.release_samples(1);
+        }
+        while self.histograms.front().is_some_and(|p| p.t <= low) {
+            self.histograms.pop_front();
+            cx.release_samples(1);
+        }
+        loop {
+            let sample = match self.pending.take() {
+                Some(s) => s,
+                None => match src.next_sample(low)? {
+                    Some(s) => s,
+                    None => return Ok(()),
+                },
+            };
+            if sample.t > high {
+                self.pending = Some(sample);
+                return Ok(());
+            }
+            if sample.t <= low || sample.v.is_stale() {
+                continue;
+            }
+            cx.add_samples(1)?;
+            match sample.v {
+                Value::Float(f) => self.floats.push(FPoint { t: sample.t, f }, &cx.tracker)?,
+                Value::Histogram(h) => self.histograms.push(HPoint { t: sample.t, h }, &cx.tracker)?,
+            }
+        }
+    }
+
+    /// The window of the current position.
+    pub fn step<'a>(&'a self, step_time: i64, range_start: i64, range_end: i64) -> RangeStep<'a> {
+        RangeStep {
+            step_time,
+            range_start,
+            range_end,
+            floats: self.floats.window(),
+            histograms: self.histograms.window(),
+        }
+    }
+}
+
+/// Where a [`RangeWindows`] operator gets its series from.
+pub trait WindowSource: Send {
+    /// The labels of all series, in the order `next_stream` opens them.
+    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>>;
+    /// The samples of the next series, or `Ok(None)` after the last one.
+    fn next_stream(&mut self, cx: &mut QueryContext) -> Result<Option<Box<dyn SampleStream>>>;
+    /// Called once after the last series.
+    fn finalize(&mut self, _cx: &mut QueryContext) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A range-vector operator that slides a window over each series of a [`WindowSource`].
+pub struct RangeWindows<S: WindowSource> {
+    source: S,
+    steps: QueryTimeRange,
+    data_time: DataTime,
+    range: i64,
+    slider: WindowSlider,
+    stream: Option<Box<dyn SampleStream>>,
+    next_step: usize,
+}
+
+impl<S: WindowSource> RangeWindows<S> {
+    /// Windows of `range` ms over `source`'s series at each step of `steps`.
+    pub fn new(source: S, steps: QueryTimeRange, data_time: DataTime, range: i64) -> Self {
+        RangeWindows {
+            source,
+            steps,
+            data_time,
+            range,
+            slider: WindowSlider::default(),
+            stream: None,
+            next_step: 0,
+        }
+    }
+}
+
+impl<S: WindowSource> RangeVectorOperator for RangeWindows<S> {
+    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
+        self.source.series_metadata(cx)
+    }
+
+    fn next_series(&mut self, cx: &mut QueryContext) -> Result<bool> {
+        cx.check("expression evaluation")?;
+        self.slider.reset(cx);
+        self.stream = self.source.next_stream(cx)?;
+        self.next_step = 0;
+        Ok(self.stream.is_some())
+    }
+
+    fn next_step_samples(&mut self, cx: &mut QueryContext) -> Result<Option<RangeStep<'_>>> {
+        if self.next_step >= self.steps.steps() {
+            return Ok(None);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(None);
+        };
+        let t = self.steps.time_of(self.next_step);
+        self.next_step += 1;
+        let end = self.data_time.of(t);
+        let start = end.saturating_sub(self.range);
+        self.slider.slide(stream.as_mut(), start, end, cx)?;
+        Ok(Some(self.slider.step(t, start, end)))
+    }
+
+    fn range_ms(&self) -> i64 {
+        self.range
+    }
+
+    fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
+        self.slider.reset(cx);
+        self.stream = None;
+        self.source.finalize(cx)
+    }
+}

@@ -1,0 +1,292 @@
+//! The planner: turns a type-checked AST into a tree of streaming operators.
+//!
+//! It resolves everything that is fixed for the query before any data is read: `@ start()` /
+//! `@ end()`, duration expressions (`step()` is the query step, `range()` its length),
+//! offsets, subquery step grids, and the time range every selector reads. The engine opens
+//! one storage querier over the union of those ranges after planning. Functions are planned
+//! by their registry factories through [`ArgPlanner`]; aggregations by
+//! [`crate::operators::aggregations::build`].
+
+use std::sync::Arc;
+
+use rill_model::SelectHints;
+use rill_promql::{
+    AtModifier, BinaryExpr, Cardinality, DurationExpr, Expr, MatrixSelector, RangeMode, SubqueryExpr, UnaryExpr,
+    VectorMatching, VectorSelector,
+};
+
+use crate::error::{Error, Result};
+use crate::operator::{InstantVectorOperator, Operator, ScalarOperator};
+use crate::operators::aggregations;
+use crate::operators::binops::{
+    ScalarScalarBinary, SetOperation, VectorScalarBinary, VectorVectorBinary, changes_metric_schema,
+};
+use crate::operators::dedup::DedupMerge;
+use crate::operators::literals::{NumberLiteral, StringLiteral};
+use crate::operators::selectors::{InstantSelector, SelectorSource, StorageHandle, range_selector};
+use crate::operators::subquery::{subquery, subquery_steps};
+use crate::operators::unary::{NegateScalar, NegateVector};
+use crate::operators::window::DataTime;
+use crate::options::EngineOptions;
+use crate::registry::{ArgPlanner, FunctionRegistry};
+use crate::types::QueryTimeRange;
+
+/// Plans one query.
+pub struct Planner<'a> {
+    registry: &'a FunctionRegistry,
+    options: &'a EngineOptions,
+    storage: Arc<StorageHandle>,
+    /// The query's own steps (for `@ start()`, `@ end()`, `step()`, `range()`).
+    query: QueryTimeRange,
+    /// The steps of the expression being planned (a subquery's grid inside subqueries).
+    current: QueryTimeRange,
+    /// Union of the data ranges of all selectors planned so far.
+    data_range: Option<(i64, i64)>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for a query evaluated at `query`, whose selectors read through `storage`.
+    pub fn new(
+        registry: &'a FunctionRegistry,
+        options: &'a EngineOptions,
+        storage: Arc<StorageHandle>,
+        query: QueryTimeRange,
+    ) -> Self {
+        Planner {
+            registry,
+            options,
+            storage,
+            query,
+            current: query,
+            data_range: None,
+        }
+    }
+
+    /// The time range (inclusive, ms) all selectors of the plan read, if there are any.
+    pub fn data_range(&self) -> Option<(i64, i64)> {
+        self.data_range
+    }
+
+    fn record_range(&mut self, start: i64, end: i64) {
+        self.data_range = Some(match self.data_range {
+            Some((s, e)) => (s.min(start), e.max(end)),
+            None => (start, end),
+        });
+    }
+
+    /// Resolves a duration expression to milliseconds.
+    fn duration(&self, d: &DurationExpr) -> Result<i64> {
+        let step = if self.query.is_instant { 0 } else { self.query.step };
+        d.eval(Some(step), Some(self.query.end - self.query.start))
+            .map_err(Error::bad_data)
+    }
+
+    fn data_time(&self, at: Option<AtModifier>, offset: Option<&DurationExpr>) -> Result<DataTime> {
+        let at = at.map(|a| match a {
+            AtModifier::Timestamp(ms) => ms,
+            AtModifier::Start => self.query.start,
+            AtModifier::End => self.query.end,
+        });
+        let offset = offset.map(|o| self.duration(o)).transpose()?.unwrap_or(0);
+        Ok(DataTime { at, offset })
+    }
+
+    fn source(&mut self, vs: &VectorSelector, data_time: DataTime, before: i64, range: i64) -> SelectorSource {
+        let (first, last) = data_time.span(&self.current);
+        let start = first.saturating_sub(before).saturating_add(1);
+        self.record_range(start, last);
+        let hints = SelectHints {
+            start,
+            end: last,
+            step: if self.current.is_instant { 0 } else { self.current.step },
+            range,
+            func: None,
+        };
+        SelectorSource::new(self.storage.clone(), vs.matchers.clone(), hints)
+    }
+
+    fn plan_vector_selector(&mut self, vs: &VectorSelector, sample_timestamps: bool) -> Result<Operator> {
+        let dt = self.data_time(vs.at, vs.offset.as_ref())?;
+        let lookback = self.options.lookback_delta_ms;
+        let source = self.source(vs, dt, lookback, 0);
+        Ok(Operator::Instant(Box::new(InstantSelector::new(
+            source,
+            self.current,
+            dt,
+            lookback,
+            sample_timestamps,
+        ))))
+    }
+
+    fn plan_matrix_selector(&mut self, ms: &MatrixSelector) -> Result<Operator> {
+        if ms.mode != RangeMode::Classic {
+            return Err(Error::Internal("anchored and smoothed range selectors are not implemented yet".into()));
+        }
+        let dt = self.data_time(ms.selector.at, ms.selector.offset.as_ref())?;
+        let range = self.duration(&ms.range)?;
+        let source = self.source(&ms.selector, dt, range, range);
+        Ok(Operator::Range(Box::new(range_selector(source, self.current, dt, range))))
+    }
+
+    fn plan_subquery(&mut self, sq: &SubqueryExpr) -> Result<Operator> {
+        let dt = self.data_time(sq.at, sq.offset.as_ref())?;
+        let range = self.duration(&sq.range)?;
+        let step = match &sq.step {
+            Some(s) => self.duration(s)?,
+            None => self.options.default_subquery_step_ms,
+        };
+        if step <= 0 {
+            return Err(Error::bad_data(format!("subquery step must be positive, got {step}ms")));
+        }
+        let outer = self.current;
+        self.current = subquery_steps(&outer, dt, range, step);
+        let inner = self.plan_instant(&sq.expr);
+        self.current = outer;
+        Ok(Operator::Range(Box::new(subquery(inner?, outer, dt, range))))
+    }
+
+    fn plan_unary(&mut self, u: &UnaryExpr) -> Result<Operator> {
+        let inner = self.plan_expr(&u.expr)?;
+        if !u.negate {
+            return Ok(inner);
+        }
+        let delayed = self.options.features.delayed_name_removal;
+        Ok(match inner {
+            Operator::Instant(v) => {
+                let neg: Box<dyn InstantVectorOperator> = Box::new(NegateVector::new(v, delayed));
+                Operator::Instant(if delayed { neg } else { Box::new(DedupMerge::new(neg)) })
+            }
+            Operator::Scalar(s) => Operator::Scalar(Box::new(NegateScalar::new(s))),
+            _ => return Err(Error::Internal("unary minus on a range vector or string".into())),
+        })
+    }
+
+    fn plan_binary(&mut self, b: &BinaryExpr) -> Result<Operator> {
+        if b.fill.left.is_some() || b.fill.right.is_some() {
+            return Err(Error::Internal("binary operator fill modifiers are not implemented yet".into()));
+        }
+        if matches!(b.op, rill_promql::BinaryOp::TrimUpper | rill_promql::BinaryOp::TrimLower) {
+            return Err(Error::Internal(format!("histogram trim operator {} is not implemented yet", b.op)));
+        }
+        let lhs = self.plan_expr(&b.lhs)?;
+        let rhs = self.plan_expr(&b.rhs)?;
+        let delayed = self.options.features.delayed_name_removal;
+        let steps = self.current;
+        let op: Box<dyn InstantVectorOperator> = match (lhs, rhs) {
+            (Operator::Scalar(l), Operator::Scalar(r)) => {
+                return Ok(Operator::Scalar(Box::new(ScalarScalarBinary::new(b.op, l, r))));
+            }
+            (Operator::Instant(v), Operator::Scalar(s)) | (Operator::Scalar(s), Operator::Instant(v)) => {
+                let scalar_on_left = b.lhs.value_type() == rill_promql::ValueType::Scalar;
+                let op = Box::new(VectorScalarBinary::new(
+                    b.op,
+                    v,
+                    s,
+                    scalar_on_left,
+                    b.return_bool,
+                    delayed,
+                    steps,
+                )?);
+                if !delayed && (changes_metric_schema(b.op) || b.return_bool) {
+                    Box::new(DedupMerge::new(op))
+                } else {
+                    op
+                }
+            }
+            (Operator::Instant(l), Operator::Instant(r)) => {
+                let default_card = if b.op.is_set() {
+                    Cardinality::ManyToMany
+                } else {
+                    Cardinality::OneToOne
+                };
+                let matching = b.matching.clone().unwrap_or(VectorMatching {
+                    card: default_card,
+                    matching_labels: Vec::new(),
+                    on: false,
+                    include: Vec::new(),
+                });
+                let op: Box<dyn InstantVectorOperator> = if b.op.is_set() {
+                    Box::new(SetOperation::new(b.op, l, r, matching, steps)?)
+                } else {
+                    Box::new(VectorVectorBinary::new(b.op, l, r, matching, b.return_bool, delayed, steps)?)
+                };
+                Box::new(DedupMerge::new(op))
+            }
+            _ => return Err(Error::Internal(format!("operator {} on unsupported operand types", b.op))),
+        };
+        Ok(Operator::Instant(op))
+    }
+
+    /// Plans `expr`, which must be an instant vector.
+    pub fn plan_instant(&mut self, expr: &Expr) -> Result<Box<dyn InstantVectorOperator>> {
+        match self.plan_expr(expr)? {
+            Operator::Instant(op) => Ok(op),
+            _ => Err(Error::Internal("expected an instant vector expression".into())),
+        }
+    }
+
+    /// Plans `expr`, which must be a scalar.
+    pub fn plan_scalar(&mut self, expr: &Expr) -> Result<Box<dyn ScalarOperator>> {
+        match self.plan_expr(expr)? {
+            Operator::Scalar(op) => Ok(op),
+            _ => Err(Error::Internal("expected a scalar expression".into())),
+        }
+    }
+
+    /// Plans any expression.
+    pub fn plan_expr(&mut self, expr: &Expr) -> Result<Operator> {
+        match expr {
+            Expr::Number(n) => Ok(Operator::Scalar(Box::new(NumberLiteral::new(n.value, &self.current)))),
+            Expr::String(s) => Ok(Operator::String(Box::new(StringLiteral::new(s.value.clone())))),
+            Expr::Paren(p) => self.plan_expr(&p.expr),
+            Expr::Unary(u) => self.plan_unary(u),
+            Expr::Binary(b) => self.plan_binary(b),
+            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, false),
+            Expr::MatrixSelector(ms) => self.plan_matrix_selector(ms),
+            Expr::Subquery(sq) => self.plan_subquery(sq),
+            Expr::Aggregate(a) => {
+                let param = a.param.as_deref().map(|p| self.plan_expr(p)).transpose()?;
+                let inner = self.plan_instant(&a.expr)?;
+                let op = aggregations::build(
+                    a.op,
+                    inner,
+                    param,
+                    &a.grouping,
+                    a.without,
+                    a.pos,
+                    self.current,
+                    self.options,
+                )?;
+                Ok(Operator::Instant(op))
+            }
+            Expr::Call(c) => {
+                let registry = self.registry;
+                let def = registry
+                    .get(&c.name)
+                    .ok_or_else(|| Error::Internal(format!("function {:?} is not registered", c.name)))?;
+                def.factory.build(c, self)
+            }
+        }
+    }
+}
+
+impl ArgPlanner for Planner<'_> {
+    fn plan(&mut self, expr: &Expr) -> Result<Operator> {
+        self.plan_expr(expr)
+    }
+
+    fn plan_with_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
+        match expr.unparen() {
+            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, true),
+            other => self.plan_expr(other),
+        }
+    }
+
+    fn time_range(&self) -> QueryTimeRange {
+        self.current
+    }
+
+    fn options(&self) -> &EngineOptions {
+        self.options
+    }
+}
