@@ -16,6 +16,12 @@ pub enum Error {
         /// The maximum number of samples.
         max: u16,
     },
+    /// A histogram does not fit the layout of the chunk it is appended to (cut a new chunk).
+    #[error("histogram layout mismatch: {reason}")]
+    HistogramLayout {
+        /// What differs.
+        reason: &'static str,
+    },
     /// A text exposition document is malformed.
     #[error("line {line}: {reason}")]
     Text {

@@ -9,6 +9,9 @@
 pub mod bstream;
 pub mod demo;
 pub mod error;
+pub mod float_histogram_chunk;
+pub mod histogram_chunk;
+pub mod histogram_meta;
 pub mod text;
 pub mod xor;
 
