@@ -535,6 +535,9 @@ pub struct VectorSelector {
     pub offset: Option<DurationExpr>,
     /// `@` modifier.
     pub at: Option<AtModifier>,
+    /// `anchored` / `smoothed` on an instant selector (`metric @ 100 smoothed`); a range
+    /// selector keeps its modifier in [`MatrixSelector::mode`] and leaves this `Classic`.
+    pub mode: RangeMode,
     /// Where it is (selector only, without a following range).
     pub pos: PosRange,
 }

@@ -1,0 +1,351 @@
+//! Prints the AST in Prometheus's canonical `String()` form, e.g.
+//! `sum by (job) (rate(foo{a="b"}[5m] offset 1m))`, so a (possibly modified) tree can be
+//! re-parsed: `parse(print(parse(q)))` equals `parse(q)` up to positions.
+
+use std::fmt::{self, Write};
+
+use rill_model::labels::{is_legacy_label_name, is_legacy_metric_name, write_quoted};
+
+use crate::ast::*;
+
+/// Formats a float as Go's `fmt.Sprint` / `%v` does (`1e+06`, `0.5`, `+Inf`, `NaN`).
+pub fn go_float(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    // Shortest round-trip digits, then Go's shortest `%g` layout rule (exponent < -4 or >= 6 → `%e`).
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Go's `%f` (six decimals), used in Prometheus's `@` bounds message.
+pub fn go_fixed6(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+/// Prometheus's `model.Duration.String()` of a number of milliseconds (`1h30m`, `0s`).
+pub fn format_duration_ms(ms: i64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let (sign, mut rest) = if ms < 0 {
+        ("-", ms.unsigned_abs())
+    } else {
+        ("", ms as u64)
+    };
+    let mut out = String::from(sign);
+    const UNITS: [(&str, u64, bool); 7] = [
+        ("y", 365 * 24 * 3_600_000, true),
+        ("w", 7 * 24 * 3_600_000, true),
+        ("d", 24 * 3_600_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1000, false),
+        ("ms", 1, false),
+    ];
+    for (unit, mult, exact) in UNITS {
+        if exact && rest % mult != 0 {
+            continue;
+        }
+        let v = rest / mult;
+        if v > 0 {
+            let _ = write!(out, "{v}{unit}");
+            rest -= v * mult;
+        }
+    }
+    out
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Number(n) => f.write_str(&go_float(n.value)),
+            Expr::String(s) => write_quoted(f, &s.value),
+            Expr::Paren(p) => write!(f, "({})", p.expr),
+            Expr::Unary(u) => write!(f, "{}{}", if u.negate { "-" } else { "+" }, u.expr),
+            Expr::Binary(b) => write_binary(f, b),
+            Expr::Aggregate(a) => write_aggregate(f, a),
+            Expr::Call(c) => {
+                write!(f, "{}(", c.name)?;
+                write_joined(f, &c.args)?;
+                f.write_char(')')
+            }
+            Expr::VectorSelector(vs) => {
+                write_selector(f, vs)?;
+                write_mode(f, vs.mode)?;
+                write_at_offset(f, vs.at, vs.offset.as_ref())
+            }
+            Expr::MatrixSelector(m) => {
+                write_selector(f, &m.selector)?;
+                write!(f, "[{}]", DurationDisplay(&m.range))?;
+                write_mode(f, m.mode)?;
+                write_at_offset(f, m.selector.at, m.selector.offset.as_ref())
+            }
+            Expr::Subquery(s) => {
+                write!(f, "{}[{}:", s.expr, DurationDisplay(&s.range))?;
+                if let Some(step) = &s.step {
+                    write!(f, "{}", DurationDisplay(step))?;
+                }
+                f.write_char(']')?;
+                write_at_offset(f, s.at, s.offset.as_ref())
+            }
+        }
+    }
+}
+
+fn write_joined(f: &mut fmt::Formatter<'_>, items: &[Expr]) -> fmt::Result {
+    for (i, e) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{e}")?;
+    }
+    Ok(())
+}
+
+/// Label names joined by `, `, quoted when they are not legacy names.
+fn write_labels(f: &mut fmt::Formatter<'_>, labels: &[String]) -> fmt::Result {
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        if is_legacy_label_name(l) {
+            f.write_str(l)?;
+        } else {
+            write_quoted(f, l)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
+    write!(f, "{} {}", b.lhs, b.op)?;
+    if b.return_bool {
+        f.write_str(" bool")?;
+    }
+    if let Some(m) = &b.matching
+        && (m.on || !m.matching_labels.is_empty())
+    {
+        f.write_str(if m.on { " on (" } else { " ignoring (" })?;
+        write_labels(f, &m.matching_labels)?;
+        f.write_char(')')?;
+        let group = match m.card {
+            Cardinality::ManyToOne => Some("left"),
+            Cardinality::OneToMany => Some("right"),
+            _ => None,
+        };
+        if let Some(side) = group {
+            write!(f, " group_{side} (")?;
+            write_labels(f, &m.include)?;
+            f.write_char(')')?;
+        }
+    }
+    match (b.fill.left, b.fill.right) {
+        (Some(l), Some(r)) if l.to_bits() == r.to_bits() => write!(f, " fill ({})", go_float(l))?,
+        (l, r) => {
+            if let Some(l) = l {
+                write!(f, " fill_left ({})", go_float(l))?;
+            }
+            if let Some(r) = r {
+                write!(f, " fill_right ({})", go_float(r))?;
+            }
+        }
+    }
+    write!(f, " {}", b.rhs)
+}
+
+fn write_aggregate(f: &mut fmt::Formatter<'_>, a: &AggregateExpr) -> fmt::Result {
+    f.write_str(a.op.as_str())?;
+    if a.without || !a.grouping.is_empty() {
+        f.write_str(if a.without { " without (" } else { " by (" })?;
+        write_labels(f, &a.grouping)?;
+        f.write_str(") ")?;
+    }
+    f.write_char('(')?;
+    if let Some(p) = &a.param {
+        write!(f, "{p}, ")?;
+    }
+    write!(f, "{})", a.expr)
+}
+
+fn write_selector(f: &mut fmt::Formatter<'_>, vs: &VectorSelector) -> fmt::Result {
+    let mut skipped_name = false;
+    let mut parts: Vec<String> = Vec::with_capacity(vs.matchers.len() + 1);
+    let name = vs.name.as_deref().filter(|n| !n.is_empty());
+    if let Some(n) = name
+        && !is_legacy_metric_name(n)
+    {
+        let mut q = String::new();
+        write_quoted(&mut q, n)?;
+        parts.push(q);
+    }
+    for m in &vs.matchers {
+        let is_name =
+            &*m.name == rill_model::METRIC_NAME && m.op == rill_model::MatchOp::Equal && Some(&*m.value) == name;
+        if is_name && !skipped_name {
+            skipped_name = true;
+            continue;
+        }
+        parts.push(m.to_string());
+    }
+    if let Some(n) = name.filter(|n| is_legacy_metric_name(n)) {
+        f.write_str(n)?;
+    }
+    if !parts.is_empty() || name.is_none() {
+        write!(f, "{{{}}}", parts.join(", "))?;
+    }
+    Ok(())
+}
+
+fn write_mode(f: &mut fmt::Formatter<'_>, mode: RangeMode) -> fmt::Result {
+    match mode {
+        RangeMode::Classic => Ok(()),
+        RangeMode::Anchored => f.write_str(" anchored"),
+        RangeMode::Smoothed => f.write_str(" smoothed"),
+    }
+}
+
+fn write_at_offset(f: &mut fmt::Formatter<'_>, at: Option<AtModifier>, offset: Option<&DurationExpr>) -> fmt::Result {
+    match at {
+        Some(AtModifier::Timestamp(ms)) => write!(f, " @ {:.3}", ms as f64 / 1000.0)?,
+        Some(AtModifier::Start) => f.write_str(" @ start()")?,
+        Some(AtModifier::End) => f.write_str(" @ end()")?,
+        None => {}
+    }
+    if let Some(d) = offset
+        && d.constant_millis() != Some(0)
+    {
+        f.write_str(" offset ")?;
+        match d {
+            DurationExpr::Seconds(_) | DurationExpr::Step | DurationExpr::Range => write!(f, "{}", DurationDisplay(d))?,
+            DurationExpr::Binary(DurationOp::Min | DurationOp::Max, ..) => write!(f, "{}", DurationDisplay(d))?,
+            _ => write!(f, "({})", DurationDisplay(d))?,
+        }
+    }
+    Ok(())
+}
+
+/// Prints a [`DurationExpr`] with the parentheses its structure needs.
+struct DurationDisplay<'a>(&'a DurationExpr);
+
+fn duration_prec(op: DurationOp) -> u8 {
+    match op {
+        DurationOp::Add | DurationOp::Sub => 4,
+        DurationOp::Mul | DurationOp::Div | DurationOp::Mod => 5,
+        DurationOp::Pow => 6,
+        DurationOp::Min | DurationOp::Max => 7,
+    }
+}
+
+impl fmt::Display for DurationDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            DurationExpr::Seconds(s) => {
+                let ms = s * 1000.0;
+                if ms.fract() == 0.0 && ms.abs() < 9.0e18 {
+                    f.write_str(&format_duration_ms(ms as i64))
+                } else {
+                    f.write_str(&go_float(*s))
+                }
+            }
+            DurationExpr::Step => f.write_str("step()"),
+            DurationExpr::Range => f.write_str("range()"),
+            DurationExpr::Neg(inner) => match **inner {
+                DurationExpr::Binary(op, ..) if duration_prec(op) < 7 => write!(f, "-({})", DurationDisplay(inner)),
+                _ => write!(f, "-{}", DurationDisplay(inner)),
+            },
+            DurationExpr::Binary(op @ (DurationOp::Min | DurationOp::Max), a, b) => {
+                let name = if *op == DurationOp::Min { "min_of" } else { "max_of" };
+                write!(f, "{name}({}, {})", DurationDisplay(a), DurationDisplay(b))
+            }
+            DurationExpr::Binary(op, a, b) => {
+                let prec = duration_prec(*op);
+                let sym = match op {
+                    DurationOp::Add => "+",
+                    DurationOp::Sub => "-",
+                    DurationOp::Mul => "*",
+                    DurationOp::Div => "/",
+                    DurationOp::Mod => "%",
+                    _ => "^",
+                };
+                let right_assoc = *op == DurationOp::Pow;
+                write_duration_operand(f, a, prec, right_assoc)?;
+                write!(f, " {sym} ")?;
+                write_duration_operand(f, b, prec, !right_assoc)
+            }
+        }
+    }
+}
+
+/// An operand of a binary duration operator; parenthesised when it binds looser than the
+/// operator (or equally, on the side where associativity would regroup it), and negative
+/// numbers and negations, which would otherwise re-parse with a different grouping.
+fn write_duration_operand(f: &mut fmt::Formatter<'_>, d: &DurationExpr, prec: u8, strict: bool) -> fmt::Result {
+    let needs_parens = match d {
+        DurationExpr::Binary(op, ..) => {
+            let p = duration_prec(*op);
+            p < prec || (strict && p == prec)
+        }
+        DurationExpr::Neg(_) => true,
+        DurationExpr::Seconds(s) => *s < 0.0,
+        _ => false,
+    };
+    if needs_parens {
+        write!(f, "({})", DurationDisplay(d))
+    } else {
+        write!(f, "{}", DurationDisplay(d))
+    }
+}
+
+impl fmt::Display for DurationExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        DurationDisplay(self).fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_like_go() {
+        assert_eq!(go_float(1.0), "1");
+        assert_eq!(go_float(0.5), "0.5");
+        assert_eq!(go_float(100000.0), "100000");
+        assert_eq!(go_float(f64::INFINITY), "+Inf");
+        assert_eq!(go_float(f64::NAN), "NaN");
+        assert_eq!(go_float(1e-5), "1e-05");
+        assert_eq!(go_float(-2.5), "-2.5");
+        assert_eq!(go_float(1e6), "1e+06");
+        assert_eq!(go_float(123456.0), "123456");
+    }
+
+    #[test]
+    fn durations_print_like_prometheus() {
+        assert_eq!(format_duration_ms(0), "0s");
+        assert_eq!(format_duration_ms(5_400_000), "1h30m");
+        assert_eq!(format_duration_ms(10_053), "10s53ms");
+        assert_eq!(format_duration_ms(90 * 86_400_000), "90d");
+        assert_eq!(format_duration_ms(14 * 86_400_000), "2w");
+        assert_eq!(format_duration_ms(-300_000), "-5m");
+    }
+}
