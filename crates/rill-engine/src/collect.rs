@@ -73,7 +73,9 @@ pub fn collect(root: Operator, range: &QueryTimeRange, delayed: bool, cx: &mut Q
             let mut series = Vec::with_capacity(meta.len());
             for m in meta {
                 if !op.next_series(cx)? {
-                    return Err(Error::Internal("operator returned fewer series than its metadata".into()));
+                    return Err(Error::Internal(
+                        "operator returned fewer series than its metadata".into(),
+                    ));
                 }
                 if let Some(w) = op.next_step_samples(cx)? {
                     let floats: Vec<_> = w.floats.iter().copied().collect();

@@ -90,7 +90,13 @@ impl Engine {
             return Err(Error::bad_data("end timestamp must not be before start time"));
         }
         let expr = self.parse(query)?;
-        self.execute(storage, &expr, query, QueryTimeRange::range(start_ms, end_ms, step_ms), None)
+        self.execute(
+            storage,
+            &expr,
+            query,
+            QueryTimeRange::range(start_ms, end_ms, step_ms),
+            None,
+        )
     }
 
     /// Runs an already parsed expression over `range`. `query_text` is the text `expr` was
@@ -115,19 +121,19 @@ impl Engine {
         }
         let deadline = self.options.timeout.map(|d| Instant::now() + d);
         let cancel = cancel.unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
-        let mut cx = QueryContext::new(self.options.memory_limit_bytes, self.options.max_samples, deadline, cancel);
+        let mut cx = QueryContext::new(
+            self.options.memory_limit_bytes,
+            self.options.max_samples,
+            deadline,
+            cancel,
+        );
         let storage_handle = Arc::new(StorageHandle::new());
         let mut planner = Planner::new(&self.registry, &self.options, storage_handle.clone(), range);
         let root = planner.plan_expr(expr)?;
         if let Some((mint, maxt)) = planner.data_range() {
             storage_handle.set(storage.querier(mint, maxt)?);
         }
-        let value = collect(
-            root,
-            &range,
-            self.options.features.delayed_name_removal,
-            &mut cx,
-        )?;
+        let value = collect(root, &range, self.options.features.delayed_name_removal, &mut cx)?;
         let stats = QueryStats {
             peak_memory_bytes: cx.tracker.peak(),
             peak_samples: cx.peak_samples,

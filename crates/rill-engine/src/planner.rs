@@ -120,12 +120,19 @@ impl<'a> Planner<'a> {
 
     fn plan_matrix_selector(&mut self, ms: &MatrixSelector) -> Result<Operator> {
         if ms.mode != RangeMode::Classic {
-            return Err(Error::Internal("anchored and smoothed range selectors are not implemented yet".into()));
+            return Err(Error::Internal(
+                "anchored and smoothed range selectors are not implemented yet".into(),
+            ));
         }
         let dt = self.data_time(ms.selector.at, ms.selector.offset.as_ref())?;
         let range = self.duration(&ms.range)?;
         let source = self.source(&ms.selector, dt, range, range);
-        Ok(Operator::Range(Box::new(range_selector(source, self.current, dt, range))))
+        Ok(Operator::Range(Box::new(range_selector(
+            source,
+            self.current,
+            dt,
+            range,
+        ))))
     }
 
     fn plan_subquery(&mut self, sq: &SubqueryExpr) -> Result<Operator> {
@@ -163,10 +170,18 @@ impl<'a> Planner<'a> {
 
     fn plan_binary(&mut self, b: &BinaryExpr) -> Result<Operator> {
         if b.fill.left.is_some() || b.fill.right.is_some() {
-            return Err(Error::Internal("binary operator fill modifiers are not implemented yet".into()));
+            return Err(Error::Internal(
+                "binary operator fill modifiers are not implemented yet".into(),
+            ));
         }
-        if matches!(b.op, rill_promql::BinaryOp::TrimUpper | rill_promql::BinaryOp::TrimLower) {
-            return Err(Error::Internal(format!("histogram trim operator {} is not implemented yet", b.op)));
+        if matches!(
+            b.op,
+            rill_promql::BinaryOp::TrimUpper | rill_promql::BinaryOp::TrimLower
+        ) {
+            return Err(Error::Internal(format!(
+                "histogram trim operator {} is not implemented yet",
+                b.op
+            )));
         }
         let lhs = self.plan_expr(&b.lhs)?;
         let rhs = self.plan_expr(&b.rhs)?;
@@ -208,11 +223,24 @@ impl<'a> Planner<'a> {
                 let op: Box<dyn InstantVectorOperator> = if b.op.is_set() {
                     Box::new(SetOperation::new(b.op, l, r, matching, steps)?)
                 } else {
-                    Box::new(VectorVectorBinary::new(b.op, l, r, matching, b.return_bool, delayed, steps)?)
+                    Box::new(VectorVectorBinary::new(
+                        b.op,
+                        l,
+                        r,
+                        matching,
+                        b.return_bool,
+                        delayed,
+                        steps,
+                    )?)
                 };
                 Box::new(DedupMerge::new(op))
             }
-            _ => return Err(Error::Internal(format!("operator {} on unsupported operand types", b.op))),
+            _ => {
+                return Err(Error::Internal(format!(
+                    "operator {} on unsupported operand types",
+                    b.op
+                )));
+            }
         };
         Ok(Operator::Instant(op))
     }

@@ -13,6 +13,7 @@
 
 pub mod aggregations;
 pub mod binops;
+pub mod buffer;
 pub mod dedup;
 pub mod literals;
 pub mod ring;
@@ -21,4 +22,3 @@ pub mod selectors;
 pub mod subquery;
 pub mod unary;
 pub mod window;
-pub mod buffer;

@@ -36,8 +36,14 @@ pub struct ChunkSamples {
 /// The chunk being read.
 enum Current {
     None,
-    Decoded { samples: Arc<Vec<Sample>>, pos: usize, end: usize },
-    Batch { pos: usize },
+    Decoded {
+        samples: Arc<Vec<Sample>>,
+        pos: usize,
+        end: usize,
+    },
+    Batch {
+        pos: usize,
+    },
 }
 
 impl ChunkSamples {

@@ -21,7 +21,11 @@ pub fn subquery_steps(outer: &QueryTimeRange, data_time: DataTime, range: i64, s
     let low = first.saturating_sub(range);
     // The first multiple of `step` strictly after `low`.
     let start = (low.div_euclid(step) + 1).saturating_mul(step);
-    let end = if last >= start { start + (last - start) / step * step } else { start };
+    let end = if last >= start {
+        start + (last - start) / step * step
+    } else {
+        start
+    };
     QueryTimeRange {
         start,
         end,

@@ -29,7 +29,11 @@ pub fn float_binop(op: BinaryOp, lhs: f64, rhs: f64) -> Option<(f64, bool)> {
 /// `lhs op rhs` between two scalars; comparisons give 1 or 0.
 pub fn scalar_binop(op: BinaryOp, lhs: f64, rhs: f64) -> Option<f64> {
     let (v, keep) = float_binop(op, lhs, rhs)?;
-    Some(if op.is_comparison() { f64::from(u8::from(keep)) } else { v })
+    Some(if op.is_comparison() {
+        f64::from(u8::from(keep))
+    } else {
+        v
+    })
 }
 
 #[cfg(test)]

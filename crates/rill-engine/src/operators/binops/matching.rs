@@ -150,8 +150,14 @@ mod tests {
         assert_eq!(match_labels(&a, &on_job), Labels::from_pairs([("job", "x")]));
         let ign = m(Cardinality::OneToOne, false, &["inst"], &[]);
         assert_eq!(match_labels(&a, &ign), Labels::from_pairs([("job", "x")]));
-        assert_eq!(result_labels(&a, &b, BinaryOp::Add, &on_job), Labels::from_pairs([("job", "x")]));
-        assert_eq!(result_labels(&a, &b, BinaryOp::Gtr, &ign), Labels::from_pairs([("__name__", "a"), ("job", "x")]));
+        assert_eq!(
+            result_labels(&a, &b, BinaryOp::Add, &on_job),
+            Labels::from_pairs([("job", "x")])
+        );
+        assert_eq!(
+            result_labels(&a, &b, BinaryOp::Gtr, &ign),
+            Labels::from_pairs([("__name__", "a"), ("job", "x")])
+        );
         let gl = m(Cardinality::ManyToOne, true, &["job"], &["color"]);
         assert_eq!(
             result_labels(&a, &b, BinaryOp::Mul, &gl),

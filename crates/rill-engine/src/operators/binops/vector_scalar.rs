@@ -36,7 +36,9 @@ impl VectorScalarBinary {
         steps: QueryTimeRange,
     ) -> Result<Self> {
         if float_binop(op, 0.0, 0.0).is_none() {
-            return Err(Error::Internal(format!("operator {op} between a vector and a scalar is not implemented yet")));
+            return Err(Error::Internal(format!(
+                "operator {op} between a vector and a scalar is not implemented yet"
+            )));
         }
         Ok(VectorScalarBinary {
             op,

@@ -62,7 +62,9 @@ impl VectorVectorBinary {
         steps: QueryTimeRange,
     ) -> Result<Self> {
         if float_binop(op, 0.0, 0.0).is_none() || matching.card == Cardinality::ManyToMany {
-            return Err(Error::Internal(format!("operator {op} between vectors is not implemented yet")));
+            return Err(Error::Internal(format!(
+                "operator {op} between vectors is not implemented yet"
+            )));
         }
         Ok(VectorVectorBinary {
             op,
@@ -154,7 +156,9 @@ impl VectorVectorBinary {
                     continue;
                 };
                 let (l, r) = if self.swapped() { (fo, fm) } else { (fm, fo) };
-                let Some((mut v, keep)) = float_binop(self.op, l, r) else { continue };
+                let Some((mut v, keep)) = float_binop(self.op, l, r) else {
+                    continue;
+                };
                 if self.return_bool {
                     v = f64::from(u8::from(keep));
                 } else if !keep {

@@ -117,7 +117,10 @@ impl InstantVectorOperator for InstantSelector {
         };
         if self.data_time.at.is_some() {
             // Step invariant: one lookup, repeated at every step.
-            if let Some(s) = cursor.at(first)?.filter(|s| s.t > first - self.lookback && !s.v.is_stale()) {
+            if let Some(s) = cursor
+                .at(first)?
+                .filter(|s| s.t > first - self.lookback && !s.v.is_stale())
+            {
                 let s = s.clone();
                 for t in self.steps.times() {
                     self.push_point(&mut out, t, &s)?;

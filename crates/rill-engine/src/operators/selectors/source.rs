@@ -55,6 +55,10 @@ impl WindowSource for SelectorSource {
         let Some(s) = self.series.pop_front() else {
             return Ok(None);
         };
-        Ok(Some(Box::new(ChunkSamples::new(s.chunks, self.hints.end, &cx.tracker)?)))
+        Ok(Some(Box::new(ChunkSamples::new(
+            s.chunks,
+            self.hints.end,
+            &cx.tracker,
+        )?)))
     }
 }
