@@ -40,8 +40,17 @@ fn every_upstream_eval_expression_parses() {
             let line = line.trim();
             let Some(expr) = eval_expression(line) else { continue };
             total += 1;
-            if let Err(e) = parse(expr, &StandardFunctions, &ParseOptions::all()) {
-                failures.push(format!("{}:{}: {expr}\n    {e}", file.display(), n + 1));
+            match parse(expr, &StandardFunctions, &ParseOptions::all()) {
+                Err(e) => failures.push(format!("{}:{}: {expr}\n    {e}", file.display(), n + 1)),
+                Ok(ast) => {
+                    // Round trip: the printed form re-parses to a tree that prints the same.
+                    let printed = ast.to_string();
+                    match parse(&printed, &StandardFunctions, &ParseOptions::all()) {
+                        Ok(again) if again.to_string() == printed => {}
+                        Ok(again) => failures.push(format!("round trip of {expr}: {printed} became {again}")),
+                        Err(e) => failures.push(format!("round trip of {expr}: {printed} fails: {e}")),
+                    }
+                }
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::functions::FunctionLookup;
 use crate::lexer::{Token, TokenKind, describe, tokenize, unquote};
 
 /// Nesting deeper than this is rejected, so deep queries cannot overflow the stack.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 type Result<T> = std::result::Result<T, ParseError>;
 
@@ -559,9 +559,9 @@ pub fn parse_number(text: &str) -> Option<f64> {
     if let Some(i) = int {
         return Some(i as f64);
     }
-    if clean.starts_with("0x") {
+    if let Some(hex) = clean.strip_prefix("0x") {
         // Hex integers beyond i64 still parse as floats in Go.
-        return u128::from_str_radix(&clean[2..], 16).ok().map(|v| v as f64);
+        return u128::from_str_radix(hex, 16).ok().map(|v| v as f64);
     }
     clean.parse::<f64>().ok()
 }
