@@ -16,7 +16,7 @@ pub mod storage;
 pub mod time;
 
 pub use error::{Error, Result};
-pub use histogram::{CounterResetHint, FloatHistogram, Span};
+pub use histogram::{Bucket, CombineInfo, CounterResetHint, FloatHistogram, HistogramError, JsonBucket, Span};
 pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher};
 pub use memory::MemoryStore;

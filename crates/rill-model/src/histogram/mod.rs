@@ -4,6 +4,38 @@
 //! engine does; integer histograms exist only inside chunk encodings (`rill-codec`).
 //! Buckets are stored sparsely: `spans` say which bucket indexes are populated, `buckets`
 //! hold the absolute counts of those buckets in order.
+//!
+//! The operations follow Prometheus's `model/histogram` and the engine's histogram
+//! statistics, one concern per file: [`schema`] (bucket bounds), [`iter`] (bucket walks),
+//! `arith` (`add`/`sub`/`mul`/`div`/schema reduction), `zero` (zero-bucket widening),
+//! `compact`, `reset` (counter resets and hints), `equals`, `stats` (quantile, fraction,
+//! variance), [`display`] (promqltest notation, API buckets) and `validate`.
+//!
+//! ```text
+//!   negative buckets (index ascending = value descending)  zero bucket   positive buckets
+//!   ... (-4,-2] (-2,-1] (-1,-0.5]  ...  [-zt, zt]  ...  (0.5,1] (1,2] (2,4] ...   (schema 0)
+//! ```
+
+mod arith;
+mod compact;
+pub mod display;
+mod equals;
+mod error;
+pub mod iter;
+mod reset;
+pub mod schema;
+mod sparse;
+mod stats;
+mod validate;
+mod zero;
+
+#[cfg(test)]
+mod tests;
+
+pub use arith::CombineInfo;
+pub use display::{JsonBucket, format_g};
+pub use error::HistogramError;
+pub use iter::{Bucket, BucketIter};
 
 /// What the producer says about counter resets between this histogram and the previous one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
