@@ -190,7 +190,8 @@ mod tests {
     #[test]
     fn mean_survives_overflow() {
         let s = [(1, f64::MAX), (2, f64::MAX), (3, f64::MAX)];
-        assert_eq!(float(&OverTime::Avg, &s, 3, 3, &[]), f64::MAX);
+        let m = float(&OverTime::Avg, &s, 3, 3, &[]);
+        assert!(m.is_finite() && (m / f64::MAX - 1.0).abs() < 1e-12, "{m}");
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub struct MadOverTime;
 impl RangeFunction for MadOverTime {
     fn step(&self, w: &RangeStep<'_>, cx: &mut StepContext<'_>) -> Result<Option<StepValue>> {
         floats_only(w, cx, |f, cx| {
+            if f.iter().any(|p| p.f.is_nan()) {
+                // A NaN sample makes the deviation undefined (Prometheus returns NaN).
+                return Some(f64::NAN);
+            }
             cx.scratch.clear();
             cx.scratch.extend(f.iter().map(|p| p.f));
             let median = quantile(0.5, cx.scratch);

@@ -110,15 +110,25 @@ impl RangeFunction for InstantRate {
         if w.floats.len() + w.histograms.len() < 2 {
             return Ok(None);
         }
-        // The last two samples by time must both be floats; histogram pairs are not handled here.
+        // The last two samples by time decide: two floats are computed here, two histograms
+        // are not supported yet (no output), a float and a histogram are a mix.
         let last_h = w.histograms.last().map(|h| h.t);
-        let n = w.floats.len();
-        let (a, b) = match (n.checked_sub(2).and_then(|i| w.floats.get(i)), w.floats.last()) {
+        let prev_h = w
+            .histograms
+            .len()
+            .checked_sub(2)
+            .and_then(|i| w.histograms.get(i))
+            .map(|h| h.t);
+        let b = w.floats.last();
+        let a = w.floats.len().checked_sub(2).and_then(|i| w.floats.get(i));
+        let (a, b) = match (a, b) {
             (Some(a), Some(b)) if last_h.is_none_or(|th| th < a.t) => (*a, *b),
+            (_, Some(b)) if last_h.is_some_and(|th| th > b.t) && prev_h.is_some_and(|th| th > b.t) => {
+                return Ok(None);
+            }
+            (_, None) => return Ok(None),
             _ => {
-                if !w.floats.is_empty() {
-                    cx.warn(mixed_warning(cx.metric_name));
-                }
+                cx.warn(mixed_warning(cx.metric_name));
                 return Ok(None);
             }
         };
