@@ -201,6 +201,7 @@ impl<'a> Planner<'a> {
                     b.return_bool,
                     delayed,
                     steps,
+                    b.pos,
                 )?);
                 if !delayed && (changes_metric_schema(b.op) || b.return_bool) {
                     Box::new(DedupMerge::new(op))
@@ -231,6 +232,7 @@ impl<'a> Planner<'a> {
                         b.return_bool,
                         delayed,
                         steps,
+                        b.pos,
                     )?)
                 };
                 Box::new(DedupMerge::new(op))

@@ -5,6 +5,10 @@
 //! absolute multiples of the step). Its output series are then windowed exactly like a range
 //! selector's samples, by the shared [`RangeWindows`] machinery.
 
+use std::sync::Arc;
+
+use rill_model::CounterResetHint;
+
 use crate::context::QueryContext;
 use crate::error::Result;
 use crate::operator::InstantVectorOperator;
@@ -45,10 +49,22 @@ impl WindowSource for SubquerySource {
     }
 
     fn next_stream(&mut self, cx: &mut QueryContext) -> Result<Option<Box<dyn SampleStream>>> {
-        Ok(self
-            .inner
-            .next_series(cx)?
-            .map(|d| Box::new(PointSamples::new(d)) as Box<dyn SampleStream>))
+        let Some(mut d) = self.inner.next_series(cx)? else {
+            return Ok(None);
+        };
+        // As Prometheus does, explicit counter-reset hints become "unknown": the subquery's
+        // points may skip or repeat the samples the hints were about.
+        for p in d.histograms.iter_mut() {
+            if matches!(
+                p.h.counter_reset_hint,
+                CounterResetHint::CounterReset | CounterResetHint::NotCounterReset
+            ) {
+                let mut h = (*p.h).clone();
+                h.counter_reset_hint = CounterResetHint::Unknown;
+                p.h = Arc::new(h);
+            }
+        }
+        Ok(Some(Box::new(PointSamples::new(d))))
     }
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rill_model::labels::{is_legacy_label_name, write_quoted};
 use rill_model::{Labels, METRIC_NAME};
 use rill_promql::{BinaryOp, Cardinality, VectorMatching};
 
@@ -10,6 +11,7 @@ use crate::context::QueryContext;
 use crate::error::Result;
 use crate::memory::PooledVec;
 use crate::operators::binops::changes_metric_schema;
+use crate::operators::binops::elem::Operand;
 use crate::types::{InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
 
 /// The labels two series are matched on: the `on(...)` labels, or all labels except the
@@ -81,52 +83,74 @@ pub fn result_labels(many: &Labels, one: &Labels, op: BinaryOp, m: &VectorMatchi
     b.build()
 }
 
-/// One series' points laid out by step, so matched series can be compared step by step.
+/// Marks a histogram index in [`Dense`] slots.
+const HISTOGRAM_BIT: usize = 1 << (usize::BITS - 1);
+
+/// One series' points indexed by step, so matched series can be compared step by step.
 pub struct Dense {
-    /// Float value per step (meaningless where absent or a histogram).
-    pub values: PooledVec<f64>,
-    /// Whether the series has a point at the step.
-    pub present: PooledVec<bool>,
-    /// Whether that point is a histogram.
-    pub histogram: PooledVec<bool>,
+    data: InstantVectorSeriesData,
+    /// Per step: `usize::MAX` when absent, else the index of the float point, or of the
+    /// histogram point with [`HISTOGRAM_BIT`] set.
+    slot: PooledVec<usize>,
 }
 
 impl Dense {
-    /// Lays out `data` over the steps of `range`.
-    pub fn new(data: &InstantVectorSeriesData, range: &QueryTimeRange, cx: &QueryContext) -> Result<Self> {
-        let n = range.steps();
-        let mut d = Dense {
-            values: PooledVec::filled(n, 0.0, &cx.tracker)?,
-            present: PooledVec::filled(n, false, &cx.tracker)?,
-            histogram: PooledVec::filled(n, false, &cx.tracker)?,
-        };
+    /// Indexes `data` by the steps of `range`.
+    pub fn new(data: InstantVectorSeriesData, range: &QueryTimeRange, cx: &QueryContext) -> Result<Self> {
+        let mut slot = PooledVec::filled(range.steps(), usize::MAX, &cx.tracker)?;
         let idx = |t: i64| ((t - range.start) / range.step) as usize;
-        for p in data.floats.iter() {
-            let i = idx(p.t);
-            if let (Some(v), Some(pr)) = (d.values.get_mut(i), d.present.get_mut(i)) {
-                *v = p.f;
-                *pr = true;
+        for (i, p) in data.floats.iter().enumerate() {
+            if let Some(s) = slot.get_mut(idx(p.t)) {
+                *s = i;
             }
         }
-        for p in data.histograms.iter() {
-            let i = idx(p.t);
-            if let (Some(h), Some(pr)) = (d.histogram.get_mut(i), d.present.get_mut(i)) {
-                *h = true;
-                *pr = true;
+        for (i, p) in data.histograms.iter().enumerate() {
+            if let Some(s) = slot.get_mut(idx(p.t)) {
+                *s = i | HISTOGRAM_BIT;
             }
         }
-        Ok(d)
+        Ok(Dense { data, slot })
     }
 
-    /// Whether there is a point at step `i`.
-    pub fn has(&self, i: usize) -> bool {
-        self.present.get(i).copied().unwrap_or(false)
+    /// Whether there is a point at step `s`.
+    pub fn has(&self, s: usize) -> bool {
+        self.slot.get(s).is_some_and(|&x| x != usize::MAX)
     }
 
-    /// The float at step `i`, if there is a float point.
-    pub fn float(&self, i: usize) -> Option<f64> {
-        (self.has(i) && !self.histogram.get(i).copied().unwrap_or(false)).then(|| self.values.get(i).copied())?
+    /// The point at step `s`.
+    pub fn get(&self, s: usize) -> Option<Operand<'_>> {
+        let x = *self.slot.get(s)?;
+        if x == usize::MAX {
+            None
+        } else if x & HISTOGRAM_BIT != 0 {
+            self.data
+                .histograms
+                .get(x & !HISTOGRAM_BIT)
+                .map(|p| Operand::Histogram(&p.h))
+        } else {
+            self.data.floats.get(x).map(|p| Operand::Float(p.f))
+        }
     }
+}
+
+/// Prometheus 3's `Labels.String()` as used in error messages: every label, the name
+/// included, inside the braces (`{__name__="a", job="x"}`).
+pub fn labels_in_braces(labels: &Labels) -> String {
+    let mut out = String::from("{");
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if is_legacy_label_name(&l.name) {
+            out.push_str(&l.name);
+        } else {
+            let _ = write_quoted(&mut out, &l.name);
+        }
+        out.push('=');
+        let _ = write_quoted(&mut out, &l.value);
+    }
+    out.push('}');
+    out
 }
 
 #[cfg(test)]

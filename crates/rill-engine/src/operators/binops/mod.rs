@@ -10,6 +10,7 @@
 //! sample (matching.rs), then read series group by group.
 
 mod arith;
+mod elem;
 mod matching;
 mod scalar_scalar;
 mod set_ops;
@@ -17,6 +18,7 @@ mod vector_scalar;
 mod vector_vector;
 
 pub use arith::{float_binop, scalar_binop};
+pub use elem::{ElemValue, Operand, elem_binop};
 pub use scalar_scalar::ScalarScalarBinary;
 pub use set_ops::SetOperation;
 pub use vector_scalar::VectorScalarBinary;

@@ -2,15 +2,15 @@
 //! every point of the vector at that step; comparisons filter (keeping the vector's value)
 //! unless `bool` is given. Arithmetic and `bool` drop the metric name.
 
-use rill_promql::BinaryOp;
+use rill_promql::{BinaryOp, PosRange};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, ScalarOperator};
-use crate::operators::binops::{changes_metric_schema, float_binop};
+use crate::operators::binops::{ElemValue, Operand, changes_metric_schema, elem_binop, float_binop};
 use crate::operators::unary::drop_metric_name;
-use crate::types::{InstantVectorSeriesData, QueryTimeRange, ScalarData, SeriesMetadata};
+use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, ScalarData, SeriesMetadata};
 
 /// A binary operation between an instant vector and a scalar.
 pub struct VectorScalarBinary {
@@ -22,6 +22,7 @@ pub struct VectorScalarBinary {
     delayed_name_removal: bool,
     steps: QueryTimeRange,
     scalar_values: Option<ScalarData>,
+    pos: PosRange,
 }
 
 impl VectorScalarBinary {
@@ -34,6 +35,7 @@ impl VectorScalarBinary {
         return_bool: bool,
         delayed_name_removal: bool,
         steps: QueryTimeRange,
+        pos: PosRange,
     ) -> Result<Self> {
         if float_binop(op, 0.0, 0.0).is_none() {
             return Err(Error::Internal(format!(
@@ -49,21 +51,28 @@ impl VectorScalarBinary {
             delayed_name_removal,
             steps,
             scalar_values: None,
+            pos,
         })
     }
 
-    fn apply(&self, vector_value: f64, scalar: f64) -> Option<f64> {
+    /// The output for one vector element at a step, or `None` when it is dropped.
+    fn apply(&self, element: Operand<'_>, scalar: f64, cx: &mut QueryContext) -> Option<ElemValue> {
+        let s = Operand::Float(scalar);
         let (l, r) = if self.scalar_on_left {
-            (scalar, vector_value)
+            (s, element)
         } else {
-            (vector_value, scalar)
+            (element, s)
         };
-        let (mut v, keep) = float_binop(self.op, l, r)?;
+        let (mut v, keep) = elem_binop(self.op, l, r, self.pos, cx)?;
         if self.op.is_comparison() {
-            v = vector_value;
+            // Comparisons keep the vector's value, whichever side it is on.
+            v = match element {
+                Operand::Float(f) => ElemValue::Float(f),
+                Operand::Histogram(h) => ElemValue::Histogram(h.clone()),
+            };
         }
         if self.return_bool {
-            return Some(f64::from(u8::from(keep)));
+            return Some(ElemValue::Float(f64::from(u8::from(keep))));
         }
         keep.then_some(v)
     }
@@ -86,23 +95,46 @@ impl InstantVectorOperator for VectorScalarBinary {
         };
         let scalars = self
             .scalar_values
-            .as_ref()
+            .take()
             .ok_or_else(|| Error::Internal("next_series before series_metadata".into()))?;
-        let mut floats = PooledVec::with_capacity(d.floats.len(), &cx.tracker)?;
-        for p in d.floats.iter() {
-            let idx = ((p.t - self.steps.start) / self.steps.step) as usize;
-            let s = scalars.values.get(idx).copied().unwrap_or(f64::NAN);
-            if let Some(v) = self.apply(p.f, s) {
-                floats.push(crate::types::FPoint { t: p.t, f: v })?;
-            }
-        }
-        // Native-histogram arithmetic is not supported yet: histogram points are dropped.
-        let histograms = PooledVec::with_capacity(0, &cx.tracker)?;
-        Ok(Some(InstantVectorSeriesData { floats, histograms }))
+        let out = self.apply_series(&d, &scalars, cx);
+        self.scalar_values = Some(scalars);
+        out
     }
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
         self.vector.finalize(cx)?;
         self.scalar.finalize(cx)
+    }
+}
+
+impl VectorScalarBinary {
+    fn apply_series(
+        &self,
+        d: &InstantVectorSeriesData,
+        scalars: &ScalarData,
+        cx: &mut QueryContext,
+    ) -> Result<Option<InstantVectorSeriesData>> {
+        let mut out = InstantVectorSeriesData {
+            floats: PooledVec::with_capacity(d.floats.len(), &cx.tracker)?,
+            histograms: PooledVec::with_capacity(d.histograms.len(), &cx.tracker)?,
+        };
+        let elements = d
+            .floats
+            .iter()
+            .map(|p| (p.t, Operand::Float(p.f)))
+            .chain(d.histograms.iter().map(|p| (p.t, Operand::Histogram(&p.h))));
+        for (t, e) in elements {
+            let idx = ((t - self.steps.start) / self.steps.step) as usize;
+            let s = scalars.values.get(idx).copied().unwrap_or(f64::NAN);
+            match self.apply(e, s, cx) {
+                Some(ElemValue::Float(f)) => out.floats.push(FPoint { t, f })?,
+                Some(ElemValue::Histogram(h)) => out.histograms.push(HPoint { t, h })?,
+                None => {}
+            }
+        }
+        out.histograms.sort_by_key(|p| p.t);
+        out.floats.sort_by_key(|p| p.t);
+        Ok(Some(out))
     }
 }

@@ -10,16 +10,16 @@
 use std::collections::{HashMap, VecDeque};
 
 use rill_model::Labels;
-use rill_promql::{BinaryOp, Cardinality, VectorMatching};
+use rill_promql::{BinaryOp, Cardinality, PosRange, VectorMatching};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::InstantVectorOperator;
-use crate::operators::binops::matching::{Dense, Signatures, match_labels, result_labels};
-use crate::operators::binops::{changes_metric_schema, float_binop};
+use crate::operators::binops::matching::{Dense, Signatures, labels_in_braces, match_labels, result_labels};
+use crate::operators::binops::{ElemValue, changes_metric_schema, elem_binop, float_binop};
 use crate::operators::buffer::SeriesBuffer;
-use crate::types::{FPoint, InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
+use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
 
 /// One output series: its labels and the (many, one) pairs that produce it.
 struct Output {
@@ -44,10 +44,10 @@ pub struct VectorVectorBinary {
     right: Option<Box<dyn InstantVectorOperator>>,
     many: Option<SeriesBuffer>,
     one: Option<SeriesBuffer>,
-    many_labels: Vec<Labels>,
     one_labels: Vec<Labels>,
     groups: VecDeque<Group>,
     ready: VecDeque<InstantVectorSeriesData>,
+    pos: PosRange,
 }
 
 impl VectorVectorBinary {
@@ -60,6 +60,7 @@ impl VectorVectorBinary {
         return_bool: bool,
         delayed_name_removal: bool,
         steps: QueryTimeRange,
+        pos: PosRange,
     ) -> Result<Self> {
         if float_binop(op, 0.0, 0.0).is_none() || matching.card == Cardinality::ManyToMany {
             return Err(Error::Internal(format!(
@@ -76,10 +77,10 @@ impl VectorVectorBinary {
             right: Some(right),
             many: None,
             one: None,
-            many_labels: Vec::new(),
             one_labels: Vec::new(),
             groups: VecDeque::new(),
             ready: VecDeque::new(),
+            pos,
         })
     }
 
@@ -98,11 +99,11 @@ impl VectorVectorBinary {
         };
         let mut many = Vec::with_capacity(group.many.len());
         for &i in &group.many {
-            many.push(Dense::new(&many_buf.take(i, cx)?, &self.steps, cx)?);
+            many.push(Dense::new(many_buf.take(i, cx)?, &self.steps, cx)?);
         }
         let mut one = Vec::with_capacity(group.one.len());
         for &j in &group.one {
-            one.push(Dense::new(&one_buf.take(j, cx)?, &self.steps, cx)?);
+            one.push(Dense::new(one_buf.take(j, cx)?, &self.steps, cx)?);
         }
         // Output slot of each (many position, one position) pair.
         let mut slot: HashMap<(usize, usize), usize> = HashMap::new();
@@ -115,9 +116,12 @@ impl VectorVectorBinary {
                 }
             }
         }
-        let mut results: Vec<PooledVec<FPoint>> = Vec::with_capacity(group.outputs.len());
+        let mut results: Vec<InstantVectorSeriesData> = Vec::with_capacity(group.outputs.len());
         for _ in &group.outputs {
-            results.push(PooledVec::with_capacity(0, &cx.tracker)?);
+            results.push(InstantVectorSeriesData {
+                floats: PooledVec::with_capacity(0, &cx.tracker)?,
+                histograms: PooledVec::with_capacity(0, &cx.tracker)?,
+            });
         }
         let mut hit_at = vec![usize::MAX; group.outputs.len()];
         for s in 0..self.steps.steps() {
@@ -131,17 +135,24 @@ impl VectorVectorBinary {
             if let Some(dup) = present_one.next() {
                 return Err(self.duplicate_error(&group, dup, pj));
             }
+            let Some(fo) = one.get(pj).and_then(|x| x.get(s)) else {
+                continue;
+            };
             let mut matched = 0;
             for (pi, d) in many.iter().enumerate() {
-                if !d.has(s) {
+                let Some(fm) = d.get(s) else {
                     continue;
-                }
+                };
                 matched += 1;
                 if self.matching.card == Cardinality::OneToOne && matched > 1 {
                     return Err(Error::exec(
                         "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
                     ));
                 }
+                let (l, r) = if self.swapped() { (fo, fm) } else { (fm, fo) };
+                let Some((v, keep)) = elem_binop(self.op, l, r, self.pos, cx) else {
+                    continue;
+                };
                 let Some(&o) = slot.get(&(pi, pj)) else { continue };
                 if let Some(h) = hit_at.get_mut(o) {
                     if *h == s {
@@ -151,33 +162,23 @@ impl VectorVectorBinary {
                     }
                     *h = s;
                 }
-                // Native-histogram arithmetic is not supported yet: such pairs give no point.
-                let (Some(fm), Some(fo)) = (d.float(s), one.get(pj).and_then(|x| x.float(s))) else {
+                let v = if self.return_bool {
+                    ElemValue::Float(f64::from(u8::from(keep)))
+                } else if keep {
+                    v
+                } else {
                     continue;
                 };
-                let (l, r) = if self.swapped() { (fo, fm) } else { (fm, fo) };
-                let Some((mut v, keep)) = float_binop(self.op, l, r) else {
-                    continue;
-                };
-                if self.return_bool {
-                    v = f64::from(u8::from(keep));
-                } else if !keep {
-                    continue;
-                }
+                let t = self.steps.time_of(s);
                 if let Some(out) = results.get_mut(o) {
-                    out.push(FPoint {
-                        t: self.steps.time_of(s),
-                        f: v,
-                    })?;
+                    match v {
+                        ElemValue::Float(f) => out.floats.push(FPoint { t, f })?,
+                        ElemValue::Histogram(h) => out.histograms.push(HPoint { t, h })?,
+                    }
                 }
             }
         }
-        for floats in results {
-            self.ready.push_back(InstantVectorSeriesData {
-                floats,
-                histograms: PooledVec::with_capacity(0, &cx.tracker)?,
-            });
-        }
+        self.ready.extend(results);
         Ok(true)
     }
 
@@ -190,11 +191,14 @@ impl VectorVectorBinary {
                 .cloned()
                 .unwrap_or_default()
         };
-        let (l, e) = (label(later), label(earlier));
+        let (a, b) = (label(later), label(earlier));
+        let (first, second) = if a <= b { (&a, &b) } else { (&b, &a) };
         let side = if self.swapped() { "left" } else { "right" };
         Error::exec(format!(
-            "found duplicate series for the match group {} on the {side} hand-side of the operation: [{l}, {e}];many-to-many matching not allowed: matching labels must be unique on one side",
-            match_labels(&l, &self.matching)
+            "found duplicate series for the match group {} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
+            labels_in_braces(&match_labels(&a, &self.matching)),
+            labels_in_braces(first),
+            labels_in_braces(second),
         ))
     }
 }
@@ -275,7 +279,6 @@ impl InstantVectorOperator for VectorVectorBinary {
                 }
             }
         }
-        self.many_labels = many_meta.into_iter().map(|m| m.labels).collect();
         self.one_labels = one_meta.into_iter().map(|m| m.labels).collect();
         self.many = Some(SeriesBuffer::new(many_op, many_wanted));
         self.one = Some(SeriesBuffer::new(one_op, one_wanted));
