@@ -3,14 +3,14 @@
 //!
 //! The output series depend on the values, so all input is read in `series_metadata`; what is
 //! kept is, per output series, the steps it counted (no input points are held).
-//! Histogram samples are not counted yet (Prometheus labels them with the histogram's text form).
+//! A histogram sample's label value is Prometheus's `FloatHistogram.String()`.
 
 use std::collections::HashMap;
 
-use rill_model::Labels;
+use rill_model::histogram::format_g;
 use rill_model::labels::write_quoted;
+use rill_model::{FloatHistogram, Labels};
 
-use super::float_format::go_f;
 use super::grouped::{Sample, empty_series, for_each_point};
 use super::grouping::Grouping;
 use crate::context::QueryContext;
@@ -55,6 +55,31 @@ impl CountValues {
     }
 }
 
+/// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest digits, never an exponent.
+fn format_f(v: f64) -> String {
+    if v.is_finite() { format!("{v}") } else { format_g(v) }
+}
+
+/// Prometheus's `FloatHistogram.String()`: count, sum, then the populated buckets from the
+/// lowest to the highest, e.g. `{count:4, sum:10, [-1,-0.5):1, [-0.001,0.001]:2, (1,2]:1}`.
+fn histogram_text(h: &FloatHistogram) -> String {
+    let mut out = format!("{{count:{}, sum:{}", format_g(h.count), format_g(h.sum));
+    let zero = h.zero_bucket().filter(|_| h.zero_count != 0.0);
+    let buckets = h.negative_buckets_rev().chain(zero).chain(h.positive_buckets());
+    for b in buckets.filter(|b| b.count != 0.0) {
+        out.push_str(&format!(
+            ", {}{},{}{}:{}",
+            if b.lower_inclusive { '[' } else { '(' },
+            format_g(b.lower),
+            format_g(b.upper),
+            if b.upper_inclusive { ']' } else { ')' },
+            format_g(b.count)
+        ));
+    }
+    out.push('}');
+    out
+}
+
 /// Prometheus 3 accepts any non-empty UTF-8 label name.
 fn check_label_name(name: &str) -> Result<()> {
     if name.is_empty() || name.contains('\u{FFFD}') {
@@ -87,8 +112,10 @@ impl InstantVectorOperator for CountValues {
             let next_base = bases.len();
             let base = *bases.entry(base_labels.clone()).or_insert(next_base);
             for_each_point(&series, &self.range, |step, sample| {
-                let Sample::Float(f) = sample else { return Ok(()) };
-                let value = include.then(|| go_f(f));
+                let value = include.then(|| match sample {
+                    Sample::Float(f) => format_f(f),
+                    Sample::Histogram(h) => histogram_text(h),
+                });
                 let key = (base, value);
                 let idx = match keys.get(&key) {
                     Some(&i) => i,

@@ -78,7 +78,7 @@ mod tests {
         fix_top(&mut h, less);
         assert_eq!(h[0], 1.0);
         let rless = |a: &f64, b: &f64| reverse_value_less(*a, *b);
-        let mut r = vec![1.0, 2.0, 3.0];
+        let mut r = [1.0, 2.0, 3.0];
         for i in 1..r.len() {
             sift_last_up(&mut r[..=i], rless);
         }

@@ -22,7 +22,6 @@
 mod avg;
 mod count;
 mod count_values;
-mod float_format;
 mod grouped;
 mod grouping;
 mod heap;
@@ -37,7 +36,7 @@ mod sum;
 #[cfg(test)]
 mod tests;
 
-use rill_promql::{AggregateOp, PosRange};
+use rill_promql::{AggregateExpr, AggregateOp, Expr, PosRange};
 
 use crate::error::{Error, Result};
 use crate::operator::{InstantVectorOperator, Operator, ScalarOperator};
@@ -66,8 +65,24 @@ impl AggregationPositions {
     }
 }
 
+/// The positions of `a`'s parts, parentheses removed, as Prometheus reports annotations.
+pub fn positions(a: &AggregateExpr) -> AggregationPositions {
+    AggregationPositions {
+        expr: a.pos,
+        inner: unparenthesized(&a.expr).pos(),
+        param: a.param.as_deref().map_or(a.pos, |p| unparenthesized(p).pos()),
+    }
+}
+
+fn unparenthesized(mut e: &Expr) -> &Expr {
+    while let Expr::Paren(p) = e {
+        e = &p.expr;
+    }
+    e
+}
+
 /// The planner's entry point: builds the operator for one aggregation. Annotations are
-/// reported at `pos`; use [`build_at`] to report them where Prometheus does.
+/// reported at `pos`; use [`build_at`] with [`positions`] to report them where Prometheus does.
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     op: AggregateOp,

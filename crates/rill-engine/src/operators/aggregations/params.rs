@@ -3,12 +3,11 @@
 //! 1 and fail on NaN or values outside int64; `limit_ratio` answers nothing when every ratio is
 //! 0, fails on NaN and warns when capping; `quantile` warns about φ outside [0, 1].
 
-use rill_promql::PosRange;
-
-use super::float_format::go_g;
 use crate::annotations::Annotation;
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
+use rill_model::histogram::format_g as go_g;
+use rill_promql::PosRange;
 
 /// Go's `math.Max`: NaN wins.
 fn go_max(a: f64, b: f64) -> f64 {

@@ -277,8 +277,8 @@ impl Selection {
             let len = heaps.lens.first().copied().unwrap_or(0);
             let kept = heaps.entries.get_mut(..len).unwrap_or(&mut []);
             match self.op {
-                AggregateOp::Topk => kept.sort_by(|a, b| by_value_nan_last(b.f, a.f)),
-                AggregateOp::Bottomk => kept.sort_by(|a, b| by_value_nan_last(a.f, b.f)),
+                AggregateOp::Topk => kept.sort_by(|a, b| nan_last(a.f, b.f, true)),
+                AggregateOp::Bottomk => kept.sort_by(|a, b| nan_last(a.f, b.f, false)),
                 _ => {}
             }
             for e in kept.iter() {
@@ -296,11 +296,12 @@ impl Selection {
     }
 }
 
-/// Ascending by value (descending when the arguments are swapped), NaN always last.
-fn by_value_nan_last(a: f64, b: f64) -> Ordering {
+/// Ascending (or `descending`) by value, NaN always last.
+fn nan_last(a: f64, b: f64, descending: bool) -> Ordering {
     match (a.is_nan(), b.is_nan()) {
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
+        _ if descending => nan_first(b, a),
         _ => nan_first(a, b),
     }
 }

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use rill_model::{FloatHistogram, Labels};
-use rill_promql::{AggregateOp, PosRange};
+use rill_promql::{AggregateOp, Expr, PosRange};
 
-use super::{AggregationPositions, build, build_at};
+use super::{AggregationPositions, build, build_at, positions};
 use crate::context::QueryContext;
 use crate::error::Result;
 use crate::memory::PooledVec;
@@ -175,7 +175,7 @@ fn range_aggregation_skips_steps_without_samples() {
 
 #[test]
 fn avg_switches_to_incremental_mean_on_overflow() {
-    let big = 9.988465674311579e307;
+    let big: f64 = "9.988465674311579e+307".parse().unwrap();
     let series = (0..4)
         .map(|i| (l(&[("p", &i.to_string())]), vec![(0, Some(big))]))
         .collect();
@@ -275,6 +275,10 @@ fn topk_and_bottomk_instant_are_ordered_with_nan_last() {
     let (out, _) = agg(AggregateOp::Topk, num(3.0, r), &[], false, r, series.clone());
     let vals: Vec<f64> = out.unwrap().iter().map(|(_, p)| p[0].1).collect();
     assert_eq!(vals, [100.0, 20.0, 10.0]);
+    let (out, _) = agg(AggregateOp::Topk, num(10.0, r), &[], false, r, series.clone());
+    let vals: Vec<f64> = out.unwrap().iter().map(|(_, p)| p[0].1).collect();
+    assert_eq!(&vals[..5], [100.0, 20.0, 10.0, 2.0, 1.0]);
+    assert!(vals[5].is_nan());
     let (out, _) = agg(AggregateOp::Bottomk, num(10.0, r), &[], false, r, series.clone());
     let vals: Vec<f64> = out.unwrap().iter().map(|(_, p)| p[0].1).collect();
     assert_eq!(&vals[..5], [1.0, 2.0, 10.0, 20.0, 100.0]);
@@ -390,4 +394,21 @@ fn count_values_counts_formatted_values() {
     let param = Some(Operator::String(Box::new(StringLiteral::new(String::new()))));
     let (out, _) = agg(AggregateOp::CountValues, param, &[], false, r, series);
     assert_eq!(out.unwrap_err().to_string(), "invalid label name \"\"");
+}
+
+#[test]
+fn positions_skip_parentheses() {
+    let q = "count(limit_ratio((1.1), (x)))";
+    let options = rill_promql::ParseOptions {
+        experimental_functions: true,
+        ..Default::default()
+    };
+    let Ok(Expr::Aggregate(count)) = rill_promql::parse(q, &rill_promql::StandardFunctions, &options) else {
+        panic!("count(...) parses as an aggregation")
+    };
+    let Expr::Aggregate(a) = &*count.expr else {
+        panic!("limit_ratio is an aggregation")
+    };
+    let p = positions(a);
+    assert_eq!((p.expr.start, p.param.start, p.inner.start), (6, 19, 26));
 }
