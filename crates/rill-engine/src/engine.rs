@@ -146,3 +146,72 @@ impl Engine {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rill_model::{Labels, MemoryStore, Sample};
+
+    use super::*;
+    use crate::options::Features;
+
+    fn store() -> MemoryStore {
+        let mut s = MemoryStore::new();
+        for (name, job, k) in [("a", "x", 1.0), ("a", "y", 2.0), ("b", "x", 3.0)] {
+            let l = Labels::from_pairs([("__name__", name), ("job", job)]);
+            for i in 0..300 {
+                s.append(&l, Sample::float(i * 15_000, k * i as f64))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        s
+    }
+
+    /// Plans and runs `q` with an explicit context, so the tracker can be inspected after the
+    /// operators are gone.
+    fn run(q: &str, range: QueryTimeRange) -> QueryContext {
+        let options = EngineOptions {
+            features: Features::all(),
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(options, Arc::new(FunctionRegistry::empty()));
+        let expr = engine.parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let s = store();
+        let mut cx = QueryContext::unlimited();
+        let handle = Arc::new(StorageHandle::new());
+        let mut planner = Planner::new(engine.registry(), engine.options(), handle.clone(), range);
+        let root = planner.plan_expr(&expr).unwrap_or_else(|e| panic!("{q}: {e}"));
+        if let Some((mint, maxt)) = planner.data_range() {
+            handle.set(s.querier(mint, maxt).unwrap_or_else(|e| panic!("{e}")));
+        }
+        collect(root, &range, true, &mut cx).unwrap_or_else(|e| panic!("{q}: {e}"));
+        cx
+    }
+
+    #[test]
+    fn tracker_returns_to_zero_after_every_query() {
+        let queries = [
+            "a",
+            "a[5m]",
+            "a + on(job) group_left b",
+            "a * 2 > 10",
+            "-a or b",
+            "a unless b",
+            "a and b",
+            "(a + 1)[10m:1m]",
+            "a @ 600 offset 1m",
+        ];
+        for q in queries {
+            for range in [
+                QueryTimeRange::instant(3_000_000),
+                QueryTimeRange::range(0, 4_000_000, 30_000),
+            ] {
+                if !range.is_instant && q.ends_with(']') {
+                    continue;
+                }
+                let cx = run(q, range);
+                assert!(cx.tracker.peak() > 0, "{q}");
+                assert_eq!(cx.tracker.current(), 0, "{q} leaks memory");
+            }
+        }
+    }
+}

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::operator::{InstantVectorOperator, Operator, ScalarOperator};
 use crate::operators::aggregations;
 use crate::operators::binops::{
-    ScalarScalarBinary, SetOperation, VectorScalarBinary, VectorVectorBinary, changes_metric_schema,
+    BinarySpec, ScalarScalarBinary, SetOperation, VectorScalarBinary, VectorVectorBinary, changes_metric_schema,
 };
 use crate::operators::dedup::DedupMerge;
 use crate::operators::literals::{NumberLiteral, StringLiteral};
@@ -187,22 +187,20 @@ impl<'a> Planner<'a> {
         let rhs = self.plan_expr(&b.rhs)?;
         let delayed = self.options.features.delayed_name_removal;
         let steps = self.current;
+        let spec = BinarySpec {
+            op: b.op,
+            return_bool: b.return_bool,
+            delayed_name_removal: delayed,
+            steps,
+            pos: b.pos,
+        };
         let op: Box<dyn InstantVectorOperator> = match (lhs, rhs) {
             (Operator::Scalar(l), Operator::Scalar(r)) => {
                 return Ok(Operator::Scalar(Box::new(ScalarScalarBinary::new(b.op, l, r))));
             }
             (Operator::Instant(v), Operator::Scalar(s)) | (Operator::Scalar(s), Operator::Instant(v)) => {
                 let scalar_on_left = b.lhs.value_type() == rill_promql::ValueType::Scalar;
-                let op = Box::new(VectorScalarBinary::new(
-                    b.op,
-                    v,
-                    s,
-                    scalar_on_left,
-                    b.return_bool,
-                    delayed,
-                    steps,
-                    b.pos,
-                )?);
+                let op = Box::new(VectorScalarBinary::new(spec, v, s, scalar_on_left)?);
                 if !delayed && (changes_metric_schema(b.op) || b.return_bool) {
                     Box::new(DedupMerge::new(op))
                 } else {
@@ -224,16 +222,7 @@ impl<'a> Planner<'a> {
                 let op: Box<dyn InstantVectorOperator> = if b.op.is_set() {
                     Box::new(SetOperation::new(b.op, l, r, matching, steps)?)
                 } else {
-                    Box::new(VectorVectorBinary::new(
-                        b.op,
-                        l,
-                        r,
-                        matching,
-                        b.return_bool,
-                        delayed,
-                        steps,
-                        b.pos,
-                    )?)
+                    Box::new(VectorVectorBinary::new(spec, l, r, matching)?)
                 };
                 Box::new(DedupMerge::new(op))
             }

@@ -8,8 +8,11 @@ use rill_model::{Labels, MemoryStore, Sample, stale_nan};
 
 const M: i64 = 60_000;
 
-/// Loads `series` (name{labels} as pairs, then (minute, value) samples).
-fn store(series: &[(&[(&str, &str)], &[(i64, f64)])]) -> MemoryStore {
+/// A series to load: label pairs, then `(minute, value)` samples.
+type TestSeries<'a> = (&'a [(&'a str, &'a str)], &'a [(i64, f64)]);
+
+/// Loads `series` into a store.
+fn store(series: &[TestSeries<'_>]) -> MemoryStore {
     let mut s = MemoryStore::new();
     for (labels, samples) in series {
         let l = Labels::from_pairs(labels.iter().copied());

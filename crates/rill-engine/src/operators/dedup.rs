@@ -148,3 +148,32 @@ impl InstantVectorOperator for DedupMerge {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::FPoint;
+
+    fn series(cx: &QueryContext, ts: &[i64]) -> InstantVectorSeriesData {
+        let mut floats = PooledVec::with_capacity(ts.len(), &cx.tracker).unwrap();
+        for &t in ts {
+            floats.push(FPoint { t, f: t as f64 }).unwrap();
+        }
+        InstantVectorSeriesData {
+            floats,
+            histograms: PooledVec::with_capacity(0, &cx.tracker).unwrap(),
+        }
+    }
+
+    #[test]
+    fn merges_disjoint_and_rejects_overlapping() {
+        let cx = QueryContext::unlimited();
+        let m = merge_series(vec![series(&cx, &[3, 1]), series(&cx, &[2])], &cx).unwrap();
+        assert_eq!(m.floats.iter().map(|p| p.t).collect::<Vec<_>>(), vec![1, 2, 3]);
+        let err = merge_series(vec![series(&cx, &[1]), series(&cx, &[1])], &cx).unwrap_err();
+        assert_eq!(err.to_string(), DUPLICATE_LABELSET);
+        let a = Labels::from_pairs([("a", "1")]);
+        let b = Labels::from_pairs([("a", "2")]);
+        assert_eq!(group_equal_labels([&a, &b, &a].into_iter()), vec![vec![0, 2], vec![1]]);
+    }
+}

@@ -177,3 +177,44 @@ impl<S: WindowSource> RangeVectorOperator for RangeWindows<S> {
         self.source.finalize(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rill_model::stale_nan;
+
+    use super::*;
+    use crate::memory::PooledVec;
+    use crate::operators::samples::PointSamples;
+    use crate::types::InstantVectorSeriesData;
+
+    #[test]
+    fn slides_left_open_and_skips_stale_markers() {
+        let mut cx = QueryContext::unlimited();
+        let mut floats = PooledVec::with_capacity(8, &cx.tracker).unwrap();
+        for (t, f) in [(10, 1.0), (20, 2.0), (30, stale_nan()), (40, 4.0), (50, 5.0)] {
+            floats.push(FPoint { t, f }).unwrap();
+        }
+        let data = InstantVectorSeriesData {
+            floats,
+            histograms: PooledVec::with_capacity(0, &cx.tracker).unwrap(),
+        };
+        let mut src = PointSamples::new(data);
+        let mut w = WindowSlider::default();
+        let times = |w: &WindowSlider| w.step(0, 0, 0).floats.iter().map(|p| p.t).collect::<Vec<_>>();
+        w.slide(&mut src, 10, 40, &mut cx).unwrap();
+        assert_eq!(times(&w), vec![20, 40]);
+        w.slide(&mut src, 20, 50, &mut cx).unwrap();
+        assert_eq!(times(&w), vec![40, 50]);
+        assert_eq!(cx.current_samples, 2);
+        w.reset(&mut cx);
+        assert_eq!(cx.current_samples, 0);
+        assert_eq!(
+            DataTime {
+                at: Some(100),
+                offset: 10
+            }
+            .of(5),
+            90
+        );
+    }
+}

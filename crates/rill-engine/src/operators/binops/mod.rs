@@ -24,7 +24,24 @@ pub use set_ops::SetOperation;
 pub use vector_scalar::VectorScalarBinary;
 pub use vector_vector::VectorVectorBinary;
 
-use rill_promql::BinaryOp;
+use rill_promql::{BinaryOp, PosRange};
+
+use crate::types::QueryTimeRange;
+
+/// What a vector binary operation needs besides its operands.
+#[derive(Clone, Copy, Debug)]
+pub struct BinarySpec {
+    /// The operator.
+    pub op: BinaryOp,
+    /// The `bool` modifier.
+    pub return_bool: bool,
+    /// Whether name removal is delayed to the end of the query.
+    pub delayed_name_removal: bool,
+    /// The steps the operation is evaluated at.
+    pub steps: QueryTimeRange,
+    /// Where the expression is, for annotations.
+    pub pos: PosRange,
+}
 
 /// Whether `op` changes what the series measures, so the metric name must go
 /// (arithmetic; Prometheus's `changesMetricSchema`).

@@ -2,56 +2,43 @@
 //! every point of the vector at that step; comparisons filter (keeping the vector's value)
 //! unless `bool` is given. Arithmetic and `bool` drop the metric name.
 
-use rill_promql::{BinaryOp, PosRange};
-
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, ScalarOperator};
-use crate::operators::binops::{ElemValue, Operand, changes_metric_schema, elem_binop, float_binop};
+use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop, float_binop};
 use crate::operators::unary::drop_metric_name;
-use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, ScalarData, SeriesMetadata};
+use crate::types::{FPoint, HPoint, InstantVectorSeriesData, ScalarData, SeriesMetadata};
 
 /// A binary operation between an instant vector and a scalar.
 pub struct VectorScalarBinary {
-    op: BinaryOp,
+    spec: BinarySpec,
     vector: Box<dyn InstantVectorOperator>,
     scalar: Box<dyn ScalarOperator>,
     scalar_on_left: bool,
-    return_bool: bool,
-    delayed_name_removal: bool,
-    steps: QueryTimeRange,
     scalar_values: Option<ScalarData>,
-    pos: PosRange,
 }
 
 impl VectorScalarBinary {
     /// `vector op scalar`, or `scalar op vector` when `scalar_on_left`.
     pub fn new(
-        op: BinaryOp,
+        spec: BinarySpec,
         vector: Box<dyn InstantVectorOperator>,
         scalar: Box<dyn ScalarOperator>,
         scalar_on_left: bool,
-        return_bool: bool,
-        delayed_name_removal: bool,
-        steps: QueryTimeRange,
-        pos: PosRange,
     ) -> Result<Self> {
+        let op = spec.op;
         if float_binop(op, 0.0, 0.0).is_none() {
             return Err(Error::Internal(format!(
                 "operator {op} between a vector and a scalar is not implemented yet"
             )));
         }
         Ok(VectorScalarBinary {
-            op,
+            spec,
             vector,
             scalar,
             scalar_on_left,
-            return_bool,
-            delayed_name_removal,
-            steps,
             scalar_values: None,
-            pos,
         })
     }
 
@@ -63,15 +50,15 @@ impl VectorScalarBinary {
         } else {
             (element, s)
         };
-        let (mut v, keep) = elem_binop(self.op, l, r, self.pos, cx)?;
-        if self.op.is_comparison() {
+        let (mut v, keep) = elem_binop(self.spec.op, l, r, self.spec.pos, cx)?;
+        if self.spec.op.is_comparison() {
             // Comparisons keep the vector's value, whichever side it is on.
             v = match element {
                 Operand::Float(f) => ElemValue::Float(f),
                 Operand::Histogram(h) => ElemValue::Histogram(h.clone()),
             };
         }
-        if self.return_bool {
+        if self.spec.return_bool {
             return Some(ElemValue::Float(f64::from(u8::from(keep))));
         }
         keep.then_some(v)
@@ -81,9 +68,9 @@ impl VectorScalarBinary {
 impl InstantVectorOperator for VectorScalarBinary {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
         let mut meta = self.vector.series_metadata(cx)?;
-        if changes_metric_schema(self.op) || self.return_bool {
+        if changes_metric_schema(self.spec.op) || self.spec.return_bool {
             meta.iter_mut()
-                .for_each(|m| drop_metric_name(m, self.delayed_name_removal));
+                .for_each(|m| drop_metric_name(m, self.spec.delayed_name_removal));
         }
         self.scalar_values = Some(self.scalar.values(cx)?);
         Ok(meta)
@@ -125,7 +112,7 @@ impl VectorScalarBinary {
             .map(|p| (p.t, Operand::Float(p.f)))
             .chain(d.histograms.iter().map(|p| (p.t, Operand::Histogram(&p.h))));
         for (t, e) in elements {
-            let idx = ((t - self.steps.start) / self.steps.step) as usize;
+            let idx = ((t - self.spec.steps.start) / self.spec.steps.step) as usize;
             let s = scalars.values.get(idx).copied().unwrap_or(f64::NAN);
             match self.apply(e, s, cx) {
                 Some(ElemValue::Float(f)) => out.floats.push(FPoint { t, f })?,

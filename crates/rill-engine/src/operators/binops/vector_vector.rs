@@ -10,16 +10,16 @@
 use std::collections::{HashMap, VecDeque};
 
 use rill_model::Labels;
-use rill_promql::{BinaryOp, Cardinality, PosRange, VectorMatching};
+use rill_promql::{Cardinality, VectorMatching};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::InstantVectorOperator;
 use crate::operators::binops::matching::{Dense, Signatures, labels_in_braces, match_labels, result_labels};
-use crate::operators::binops::{ElemValue, changes_metric_schema, elem_binop, float_binop};
+use crate::operators::binops::{BinarySpec, ElemValue, changes_metric_schema, elem_binop, float_binop};
 use crate::operators::buffer::SeriesBuffer;
-use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
+use crate::types::{FPoint, HPoint, InstantVectorSeriesData, SeriesMetadata};
 
 /// One output series: its labels and the (many, one) pairs that produce it.
 struct Output {
@@ -35,11 +35,8 @@ struct Group {
 
 /// A binary arithmetic or comparison operation between two instant vectors.
 pub struct VectorVectorBinary {
-    op: BinaryOp,
+    spec: BinarySpec,
     matching: VectorMatching,
-    return_bool: bool,
-    delayed_name_removal: bool,
-    steps: QueryTimeRange,
     left: Option<Box<dyn InstantVectorOperator>>,
     right: Option<Box<dyn InstantVectorOperator>>,
     many: Option<SeriesBuffer>,
@@ -47,32 +44,25 @@ pub struct VectorVectorBinary {
     one_labels: Vec<Labels>,
     groups: VecDeque<Group>,
     ready: VecDeque<InstantVectorSeriesData>,
-    pos: PosRange,
 }
 
 impl VectorVectorBinary {
     /// `left op right` under `matching`.
     pub fn new(
-        op: BinaryOp,
+        spec: BinarySpec,
         left: Box<dyn InstantVectorOperator>,
         right: Box<dyn InstantVectorOperator>,
         matching: VectorMatching,
-        return_bool: bool,
-        delayed_name_removal: bool,
-        steps: QueryTimeRange,
-        pos: PosRange,
     ) -> Result<Self> {
+        let op = spec.op;
         if float_binop(op, 0.0, 0.0).is_none() || matching.card == Cardinality::ManyToMany {
             return Err(Error::Internal(format!(
                 "operator {op} between vectors is not implemented yet"
             )));
         }
         Ok(VectorVectorBinary {
-            op,
+            spec,
             matching,
-            return_bool,
-            delayed_name_removal,
-            steps,
             left: Some(left),
             right: Some(right),
             many: None,
@@ -80,7 +70,6 @@ impl VectorVectorBinary {
             one_labels: Vec::new(),
             groups: VecDeque::new(),
             ready: VecDeque::new(),
-            pos,
         })
     }
 
@@ -99,11 +88,11 @@ impl VectorVectorBinary {
         };
         let mut many = Vec::with_capacity(group.many.len());
         for &i in &group.many {
-            many.push(Dense::new(many_buf.take(i, cx)?, &self.steps, cx)?);
+            many.push(Dense::new(many_buf.take(i, cx)?, &self.spec.steps, cx)?);
         }
         let mut one = Vec::with_capacity(group.one.len());
         for &j in &group.one {
-            one.push(Dense::new(one_buf.take(j, cx)?, &self.steps, cx)?);
+            one.push(Dense::new(one_buf.take(j, cx)?, &self.spec.steps, cx)?);
         }
         // Output slot of each (many position, one position) pair.
         let mut slot: HashMap<(usize, usize), usize> = HashMap::new();
@@ -124,7 +113,7 @@ impl VectorVectorBinary {
             });
         }
         let mut hit_at = vec![usize::MAX; group.outputs.len()];
-        for s in 0..self.steps.steps() {
+        for s in 0..self.spec.steps.steps() {
             if !many.iter().any(|d| d.has(s)) {
                 continue;
             }
@@ -150,7 +139,7 @@ impl VectorVectorBinary {
                     ));
                 }
                 let (l, r) = if self.swapped() { (fo, fm) } else { (fm, fo) };
-                let Some((v, keep)) = elem_binop(self.op, l, r, self.pos, cx) else {
+                let Some((v, keep)) = elem_binop(self.spec.op, l, r, self.spec.pos, cx) else {
                     continue;
                 };
                 let Some(&o) = slot.get(&(pi, pj)) else { continue };
@@ -162,14 +151,14 @@ impl VectorVectorBinary {
                     }
                     *h = s;
                 }
-                let v = if self.return_bool {
+                let v = if self.spec.return_bool {
                     ElemValue::Float(f64::from(u8::from(keep)))
                 } else if keep {
                     v
                 } else {
                     continue;
                 };
-                let t = self.steps.time_of(s);
+                let t = self.spec.steps.time_of(s);
                 if let Some(out) = results.get_mut(o) {
                     match v {
                         ElemValue::Float(f) => out.floats.push(FPoint { t, f })?,
@@ -248,10 +237,10 @@ impl InstantVectorOperator for VectorVectorBinary {
                     let (Some(mm), Some(om)) = (many_meta.get(i), one_meta.get(j)) else {
                         continue;
                     };
-                    let mut labels = result_labels(&mm.labels, &om.labels, self.op, &self.matching);
-                    let mut drop_name = !changes_metric_schema(self.op) && mm.drop_name;
-                    if self.return_bool {
-                        if self.delayed_name_removal {
+                    let mut labels = result_labels(&mm.labels, &om.labels, self.spec.op, &self.matching);
+                    let mut drop_name = !changes_metric_schema(self.spec.op) && mm.drop_name;
+                    if self.spec.return_bool {
+                        if self.spec.delayed_name_removal {
                             drop_name = true;
                         } else {
                             labels = labels.without_metric_name();
