@@ -24,6 +24,12 @@ pub trait ArgPlanner {
     fn plan_with_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator>;
     /// The steps the call is evaluated at.
     fn time_range(&self) -> QueryTimeRange;
+    /// The steps of the whole query, even inside a subquery (what `step()`, `range()`,
+    /// `start()` and `end()` report). Planners that plan subqueries must override it; the
+    /// default is only right outside subqueries.
+    fn query_range(&self) -> QueryTimeRange {
+        self.time_range()
+    }
     /// The engine's options (lookback, feature flags).
     fn options(&self) -> &EngineOptions;
 }

@@ -19,6 +19,13 @@ pub struct ConstantScalar {
     steps: usize,
 }
 
+impl ConstantScalar {
+    /// `value` at each of `steps` steps.
+    pub fn new(value: f64, steps: usize) -> Self {
+        ConstantScalar { value, steps }
+    }
+}
+
 impl ScalarOperator for ConstantScalar {
     fn values(&mut self, cx: &mut QueryContext) -> Result<ScalarData> {
         Ok(ScalarData {
