@@ -283,3 +283,89 @@ fn damaged_files_give_errors_not_panics() {
         assert_eq!(truncated_errors, original.len(), "{rel}: a truncation went unnoticed");
     }
 }
+
+fn put_uvarint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[test]
+fn tombstones_hide_deleted_samples() {
+    if !promtool_available() {
+        return;
+    }
+    let (data, want) = make_blocks("tombstones");
+    let key = r#"test_requests_total{instance="i2", job="api"}"#;
+    // Delete a range of i2 in every block (the range only exists in one of them).
+    let (del_lo, del_hi) = ((START_S + 600) * 1000, (START_S + 1200) * 1000);
+    for block in rill_tsdb::BlockSet::open(&data).expect("open").blocks() {
+        let mut refs = block.postings(&[Matcher::equal("instance", "i2")]).expect("postings");
+        let mut body = Vec::new();
+        while let Some(r) = refs.next() {
+            put_uvarint(&mut body, u64::from(r));
+            for t in [del_lo, del_hi] {
+                put_uvarint(&mut body, ((t << 1) ^ (t >> 63)) as u64);
+            }
+        }
+        let mut file = 0x0130_BA30u32.to_be_bytes().to_vec();
+        file.push(1);
+        file.extend_from_slice(&body);
+        file.extend_from_slice(&crc32c::crc32c(&body).to_be_bytes());
+        std::fs::write(block.dir().join("tombstones"), file).expect("write tombstones");
+    }
+    let db = Db::open_read_only(&data).expect("reopen");
+    let got = read_all(&db, i64::MIN, i64::MAX, &[]).expect("read");
+    let expected: Vec<_> = want[key]
+        .iter()
+        .filter(|(t, _)| !(del_lo..=del_hi).contains(t))
+        .copied()
+        .collect();
+    assert!(expected.len() < want[key].len());
+    assert_eq!(got[key], expected);
+    let other = r#"test_requests_total{instance="i1", job="api"}"#;
+    assert_eq!(got[other], want[other]);
+}
+
+#[test]
+fn overlapping_blocks_merge_without_duplicates() {
+    if !promtool_available() {
+        return;
+    }
+    let (data, want) = make_blocks("overlap");
+    // A second import of the gauge: every 4th original sample again (duplicates) plus new
+    // samples 7 s after them, written to the same data dir as extra, overlapping blocks.
+    let key = r#"test_temp{job="node", zone="b"}"#;
+    let mut text = String::from("# HELP test_temp Temperature.\n# TYPE test_temp gauge\n");
+    let mut merged: BTreeMap<i64, f64> = want[key].iter().copied().collect();
+    for &(t, v) in want[key].iter().step_by(4) {
+        text += &format!("test_temp{{job=\"node\",zone=\"b\"}} {v:?} {}\n", t / 1000);
+        text += &format!("test_temp{{job=\"node\",zone=\"b\"}} 42.5 {}\n", t / 1000 + 7);
+        merged.insert(t + 7000, 42.5);
+    }
+    text += "# EOF\n";
+    let om = data.with_file_name("second.om");
+    std::fs::write(&om, text).expect("write second file");
+    let second = data.with_file_name("second");
+    let out = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&om)
+        .arg(&second)
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "promtool: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for entry in std::fs::read_dir(&second).expect("second dir").flatten() {
+        std::fs::rename(entry.path(), data.join(entry.file_name())).expect("move block");
+    }
+    let db = Db::open_read_only(&data).expect("open");
+    assert!(db.blocks().blocks().len() >= 4);
+    let got = read_all(&db, i64::MIN, i64::MAX, &[Matcher::equal("job", "node")]).expect("read");
+    let expected: Vec<(i64, f64)> = merged.into_iter().collect();
+    assert_eq!(got[key], expected);
+}
