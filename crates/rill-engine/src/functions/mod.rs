@@ -18,6 +18,7 @@ pub mod common;
 pub mod date;
 pub mod elementwise;
 pub mod histogram_quantile;
+pub mod histogram_stats;
 pub mod kahan;
 pub mod label;
 pub mod math;
@@ -134,6 +135,7 @@ fn all_definitions() -> Vec<FunctionDef> {
     defs.extend(sort::definitions());
     defs.extend(label::definitions());
     defs.extend(histogram_quantile::definitions());
+    defs.extend(histogram_stats::definitions());
     defs.extend(timestamp::definitions());
     defs
 }
