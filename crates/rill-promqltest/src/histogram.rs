@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use rill_model::{CounterResetHint, FloatHistogram, Span};
+use rill_promql::go_float;
 
 use crate::number::parse_float;
 
@@ -215,15 +216,15 @@ pub(crate) fn describe(h: &FloatHistogram) -> String {
     if h.schema != 0 {
         parts.push(format!("schema:{}", h.schema));
     }
-    parts.push(format!("count:{}", h.count));
-    parts.push(format!("sum:{}", h.sum));
+    parts.push(format!("count:{}", go_float(h.count)));
+    parts.push(format!("sum:{}", go_float(h.sum)));
     if h.zero_threshold != 0.0 {
-        parts.push(format!("z_bucket_w:{}", h.zero_threshold));
+        parts.push(format!("z_bucket_w:{}", go_float(h.zero_threshold)));
     }
     if h.zero_count != 0.0 {
-        parts.push(format!("z_bucket:{}", h.zero_count));
+        parts.push(format!("z_bucket:{}", go_float(h.zero_count)));
     }
-    let list = |v: &[f64]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+    let list = |v: &[f64]| v.iter().map(|c| go_float(*c)).collect::<Vec<_>>().join(" ");
     let c = compact(h, 0);
     if !c.custom_values.is_empty() {
         parts.push(format!("custom_values:[{}]", list(&c.custom_values)));
