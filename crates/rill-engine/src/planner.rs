@@ -169,11 +169,6 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_binary(&mut self, b: &BinaryExpr) -> Result<Operator> {
-        if b.fill.left.is_some() || b.fill.right.is_some() {
-            return Err(Error::Internal(
-                "binary operator fill modifiers are not implemented yet".into(),
-            ));
-        }
         if matches!(
             b.op,
             rill_promql::BinaryOp::TrimUpper | rill_promql::BinaryOp::TrimLower
@@ -222,7 +217,7 @@ impl<'a> Planner<'a> {
                 let op: Box<dyn InstantVectorOperator> = if b.op.is_set() {
                     Box::new(SetOperation::new(b.op, l, r, matching, steps)?)
                 } else {
-                    Box::new(VectorVectorBinary::new(spec, l, r, matching)?)
+                    Box::new(VectorVectorBinary::new(spec, l, r, matching, b.fill)?)
                 };
                 Box::new(DedupMerge::new(op))
             }

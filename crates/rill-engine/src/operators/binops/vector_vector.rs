@@ -10,27 +10,50 @@
 use std::collections::{HashMap, VecDeque};
 
 use rill_model::Labels;
-use rill_promql::{Cardinality, VectorMatching};
+use rill_promql::{Cardinality, FillModifier, VectorMatching};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::InstantVectorOperator;
 use crate::operators::binops::matching::{Dense, Signatures, labels_in_braces, match_labels, result_labels};
-use crate::operators::binops::{BinarySpec, ElemValue, changes_metric_schema, elem_binop, float_binop};
+use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop, float_binop};
 use crate::operators::buffer::SeriesBuffer;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, SeriesMetadata};
 
-/// One output series: its labels and the (many, one) pairs that produce it.
-struct Output {
-    pairs: Vec<(usize, usize)>,
-}
-
-/// The series of one signature on both sides, and the outputs they produce.
+/// The series of one signature on both sides, and the output series they produce
+/// (positions index `many` and `one`).
+#[derive(Default)]
 struct Group {
     many: Vec<usize>,
     one: Vec<usize>,
-    outputs: Vec<Output>,
+    /// Output of each (many position, one position) pair.
+    pair_output: HashMap<(usize, usize), usize>,
+    /// With a fill value for the "one" side: the output of each many series alone.
+    filled_one: Vec<Option<usize>>,
+    /// With a fill value for the "many" side: the output of each one series alone.
+    filled_many: Vec<Option<usize>>,
+    outputs: usize,
+}
+
+/// Assigns output slots to label sets within one group.
+struct OutputIndex<'a> {
+    index: HashMap<Labels, usize>,
+    group_outputs: &'a mut usize,
+    meta: &'a mut Vec<SeriesMetadata>,
+}
+
+impl OutputIndex<'_> {
+    fn slot(&mut self, meta: SeriesMetadata) -> usize {
+        if let Some(&o) = self.index.get(&meta.labels) {
+            return o;
+        }
+        let o = *self.group_outputs;
+        *self.group_outputs += 1;
+        self.index.insert(meta.labels.clone(), o);
+        self.meta.push(meta);
+        o
+    }
 }
 
 /// A binary arithmetic or comparison operation between two instant vectors.
@@ -44,6 +67,11 @@ pub struct VectorVectorBinary {
     one_labels: Vec<Labels>,
     groups: VecDeque<Group>,
     ready: VecDeque<InstantVectorSeriesData>,
+    /// Value for a missing "one"-side series: `fill_right`, also with `group_right` (where
+    /// Prometheus swaps the sides before applying the fill values, so it fills the left side).
+    fill_one: Option<f64>,
+    /// Value for a missing "many"-side series: `fill_left` (see `fill_one`).
+    fill_many: Option<f64>,
 }
 
 impl VectorVectorBinary {
@@ -53,6 +81,7 @@ impl VectorVectorBinary {
         left: Box<dyn InstantVectorOperator>,
         right: Box<dyn InstantVectorOperator>,
         matching: VectorMatching,
+        fill: FillModifier,
     ) -> Result<Self> {
         let op = spec.op;
         if float_binop(op, 0.0, 0.0).is_none() || matching.card == Cardinality::ManyToMany {
@@ -70,6 +99,8 @@ impl VectorVectorBinary {
             one_labels: Vec::new(),
             groups: VecDeque::new(),
             ready: VecDeque::new(),
+            fill_one: fill.right,
+            fill_many: fill.left,
         })
     }
 
@@ -94,38 +125,42 @@ impl VectorVectorBinary {
         for &j in &group.one {
             one.push(Dense::new(one_buf.take(j, cx)?, &self.spec.steps, cx)?);
         }
-        // Output slot of each (many position, one position) pair.
-        let mut slot: HashMap<(usize, usize), usize> = HashMap::new();
-        for (o, out) in group.outputs.iter().enumerate() {
-            for &(i, j) in &out.pairs {
-                let pi = group.many.iter().position(|&x| x == i);
-                let pj = group.one.iter().position(|&x| x == j);
-                if let (Some(pi), Some(pj)) = (pi, pj) {
-                    slot.insert((pi, pj), o);
-                }
-            }
-        }
-        let mut results: Vec<InstantVectorSeriesData> = Vec::with_capacity(group.outputs.len());
-        for _ in &group.outputs {
+        let mut results: Vec<InstantVectorSeriesData> = Vec::with_capacity(group.outputs);
+        for _ in 0..group.outputs {
             results.push(InstantVectorSeriesData {
                 floats: PooledVec::with_capacity(0, &cx.tracker)?,
                 histograms: PooledVec::with_capacity(0, &cx.tracker)?,
             });
         }
-        let mut hit_at = vec![usize::MAX; group.outputs.len()];
+        let mut hit_at = vec![usize::MAX; group.outputs];
         for s in 0..self.spec.steps.steps() {
-            if !many.iter().any(|d| d.has(s)) {
+            let any_many = many.iter().any(|d| d.has(s));
+            let mut present_one = (0..one.len()).filter(|&j| one.get(j).is_some_and(|d| d.has(s)));
+            let pj = present_one.next();
+            if !any_many && (pj.is_none() || self.fill_many.is_none()) {
                 continue;
             }
-            let mut present_one = (0..one.len()).filter(|&j| one.get(j).is_some_and(|d| d.has(s)));
-            let Some(pj) = present_one.next() else {
-                continue;
-            };
-            if let Some(dup) = present_one.next() {
+            if let (Some(pj), Some(dup)) = (pj, present_one.next()) {
                 return Err(self.duplicate_error(&group, dup, pj));
             }
-            let Some(fo) = one.get(pj).and_then(|x| x.get(s)) else {
+            let t = self.spec.steps.time_of(s);
+            if !any_many {
+                // Only the "one" side is present: fill the "many" side.
+                let (Some(pj), Some(fill)) = (pj, self.fill_many) else {
+                    continue;
+                };
+                let (Some(fo), Some(&Some(o))) = (one.get(pj).and_then(|x| x.get(s)), group.filled_many.get(pj)) else {
+                    continue;
+                };
+                self.emit(Operand::Float(fill), fo, o, s, t, &mut hit_at, &mut results, cx)?;
                 continue;
+            }
+            let fo = match pj.and_then(|pj| one.get(pj)).and_then(|x| x.get(s)) {
+                Some(v) => v,
+                None => match self.fill_one {
+                    Some(f) => Operand::Float(f),
+                    None => continue,
+                },
             };
             let mut matched = 0;
             for (pi, d) in many.iter().enumerate() {
@@ -138,37 +173,72 @@ impl VectorVectorBinary {
                         "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
                     ));
                 }
-                let (l, r) = if self.swapped() { (fo, fm) } else { (fm, fo) };
-                let Some((v, keep)) = elem_binop(self.spec.op, l, r, self.spec.pos, cx) else {
-                    continue;
+                let o = match pj {
+                    Some(pj) => group.pair_output.get(&(pi, pj)).copied(),
+                    None => group.filled_one.get(pi).copied().flatten(),
                 };
-                let Some(&o) = slot.get(&(pi, pj)) else { continue };
-                if let Some(h) = hit_at.get_mut(o) {
-                    if *h == s {
-                        return Err(Error::exec(
-                            "multiple matches for labels: grouping labels must ensure unique matches",
-                        ));
-                    }
-                    *h = s;
-                }
-                let v = if self.spec.return_bool {
-                    ElemValue::Float(f64::from(u8::from(keep)))
-                } else if keep {
-                    v
-                } else {
-                    continue;
-                };
-                let t = self.spec.steps.time_of(s);
-                if let Some(out) = results.get_mut(o) {
-                    match v {
-                        ElemValue::Float(f) => out.floats.push(FPoint { t, f })?,
-                        ElemValue::Histogram(h) => out.histograms.push(HPoint { t, h })?,
-                    }
-                }
+                let Some(o) = o else { continue };
+                self.emit(fm, fo, o, s, t, &mut hit_at, &mut results, cx)?;
             }
         }
         self.ready.extend(results);
         Ok(true)
+    }
+
+    /// Applies the operator to a (many, one) pair of values at step `s` and appends the
+    /// result to output `o`.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        many: Operand<'_>,
+        one: Operand<'_>,
+        o: usize,
+        s: usize,
+        t: i64,
+        hit_at: &mut [usize],
+        results: &mut [InstantVectorSeriesData],
+        cx: &mut QueryContext,
+    ) -> Result<()> {
+        let (l, r) = if self.swapped() { (one, many) } else { (many, one) };
+        let Some((v, keep)) = elem_binop(self.spec.op, l, r, self.spec.pos, cx) else {
+            return Ok(());
+        };
+        if let Some(h) = hit_at.get_mut(o) {
+            if *h == s {
+                return Err(Error::exec(
+                    "multiple matches for labels: grouping labels must ensure unique matches",
+                ));
+            }
+            *h = s;
+        }
+        let v = if self.spec.return_bool {
+            ElemValue::Float(f64::from(u8::from(keep)))
+        } else if keep {
+            v
+        } else {
+            return Ok(());
+        };
+        if let Some(out) = results.get_mut(o) {
+            match v {
+                ElemValue::Float(f) => out.floats.push(FPoint { t, f })?,
+                ElemValue::Histogram(h) => out.histograms.push(HPoint { t, h })?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The metadata of the output for `many op one` labels.
+    fn output_meta(&self, many: &SeriesMetadata, one: &Labels) -> SeriesMetadata {
+        let mut labels = result_labels(&many.labels, one, self.spec.op, &self.matching);
+        let mut drop_name = !changes_metric_schema(self.spec.op) && many.drop_name;
+        if self.spec.return_bool {
+            if self.spec.delayed_name_removal {
+                drop_name = true;
+            } else {
+                labels = labels.without_metric_name();
+            }
+        }
+        SeriesMetadata { labels, drop_name }
     }
 
     fn duplicate_error(&self, group: &Group, later: usize, earlier: usize) -> Error {
@@ -205,13 +275,7 @@ impl InstantVectorOperator for VectorVectorBinary {
         } else {
             (left, right, lmeta, rmeta, sigs.left, sigs.right)
         };
-        let mut by_sig: Vec<Group> = (0..sigs.count)
-            .map(|_| Group {
-                many: Vec::new(),
-                one: Vec::new(),
-                outputs: Vec::new(),
-            })
-            .collect();
+        let mut by_sig: Vec<Group> = (0..sigs.count).map(|_| Group::default()).collect();
         for (i, &g) in many_sig.iter().enumerate() {
             if let Some(group) = by_sig.get_mut(g) {
                 group.many.push(i);
@@ -225,38 +289,48 @@ impl InstantVectorOperator for VectorVectorBinary {
         let mut many_wanted = vec![false; many_meta.len()];
         let mut one_wanted = vec![false; one_meta.len()];
         let mut out_meta = Vec::new();
+        let (fill_one, fill_many) = (self.fill_one.is_some(), self.fill_many.is_some());
         let mut order: Vec<Group> = by_sig
             .into_iter()
-            .filter(|g| !g.many.is_empty() && !g.one.is_empty())
+            .filter(|g| (!g.many.is_empty() && (fill_one || !g.one.is_empty())) || (fill_many && !g.one.is_empty()))
             .collect();
         order.sort_by_key(|g| g.many.first().copied().unwrap_or(usize::MAX));
         for group in &mut order {
-            let mut index: HashMap<Labels, usize> = HashMap::new();
-            for &i in &group.many {
-                for &j in &group.one {
-                    let (Some(mm), Some(om)) = (many_meta.get(i), one_meta.get(j)) else {
-                        continue;
-                    };
-                    let mut labels = result_labels(&mm.labels, &om.labels, self.spec.op, &self.matching);
-                    let mut drop_name = !changes_metric_schema(self.spec.op) && mm.drop_name;
-                    if self.spec.return_bool {
-                        if self.spec.delayed_name_removal {
-                            drop_name = true;
-                        } else {
-                            labels = labels.without_metric_name();
-                        }
-                    }
-                    let n = group.outputs.len();
-                    let o = *index.entry(labels.clone()).or_insert(n);
-                    if o == n {
-                        group.outputs.push(Output { pairs: Vec::new() });
-                        out_meta.push(SeriesMetadata { labels, drop_name });
-                    }
-                    if let Some(out) = group.outputs.get_mut(o) {
-                        out.pairs.push((i, j));
+            let mut outputs = 0;
+            let mut index = OutputIndex {
+                index: HashMap::new(),
+                group_outputs: &mut outputs,
+                meta: &mut out_meta,
+            };
+            let mut pair_output = HashMap::new();
+            for (pi, &i) in group.many.iter().enumerate() {
+                for (pj, &j) in group.one.iter().enumerate() {
+                    if let (Some(mm), Some(om)) = (many_meta.get(i), one_meta.get(j)) {
+                        pair_output.insert((pi, pj), index.slot(self.output_meta(mm, &om.labels)));
                     }
                 }
             }
+            let filled_one = group
+                .many
+                .iter()
+                .map(|&i| {
+                    let mm = many_meta.get(i).filter(|_| fill_one)?;
+                    Some(index.slot(self.output_meta(mm, &match_labels(&mm.labels, &self.matching))))
+                })
+                .collect();
+            let filled_many = group
+                .one
+                .iter()
+                .map(|&j| {
+                    let om = one_meta.get(j).filter(|_| fill_many)?;
+                    let filled = SeriesMetadata::new(match_labels(&om.labels, &self.matching));
+                    Some(index.slot(self.output_meta(&filled, &om.labels)))
+                })
+                .collect();
+            group.pair_output = pair_output;
+            group.filled_one = filled_one;
+            group.filled_many = filled_many;
+            group.outputs = outputs;
             for &i in &group.many {
                 if let Some(w) = many_wanted.get_mut(i) {
                     *w = true;
