@@ -208,7 +208,26 @@ fn grouped_matching_and_errors() {
     let err = e.instant_query(&s, "info * on(job) req", 0).unwrap_err();
     assert_eq!(
         err.to_string(),
-        r#"found duplicate series for the match group {job="x"} on the right hand-side of the operation: [req{job="x", path="/b"}, req{job="x", path="/a"}];many-to-many matching not allowed: matching labels must be unique on one side"#
+        r#"found duplicate series for the match group {job="x"} on the right hand-side of the operation: [{__name__="req", job="x", path="/a"}, {__name__="req", job="x", path="/b"}];many-to-many matching not allowed: matching labels must be unique on one side"#
+    );
+}
+
+#[test]
+fn fill_modifiers() {
+    let e = engine(false);
+    let s = basic();
+    assert_eq!(
+        instant(&e, &s, "a + fill(0) b", 1),
+        vec![r#"{job="x"} 202"#, r#"{job="y"} 20"#]
+    );
+    assert_eq!(
+        instant(&e, &s, "b - fill_left(1) a", 1),
+        vec![r#"{job="x"} 198"#, r#"{job="y"} -19"#]
+    );
+    assert_eq!(instant(&e, &s, "b - fill_right(1) a", 1), vec![r#"{job="x"} 198"#]);
+    assert_eq!(
+        instant(&e, &s, "b > bool fill_left(5) a", 1),
+        vec![r#"{job="x"} 1"#, r#"{job="y"} 0"#]
     );
 }
 
