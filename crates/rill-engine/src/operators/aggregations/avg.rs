@@ -1,18 +1,19 @@
-//! `avg`: Prometheus's mean. It sums with Kahan compensation and divides at the end, and once
-//! the running sum would overflow it switches to an incremental mean (also compensated), so
-//! float results match Prometheus bit for bit. Histogram averages are not supported yet (see
-//! [`super::sum`]).
+//! `avg`: Prometheus's mean. Floats are summed with Kahan compensation and divided at the end;
+//! once the running sum would overflow it switches to an incremental mean (also compensated),
+//! so float results match Prometheus bit for bit. Histograms follow the same scheme (see
+//! [`HistogramAcc::add_to_mean`]).
 
 use std::sync::Arc;
 
-use super::grouped::{GroupAccumulator, Notes, Sample, float_series, for_each_point};
-use super::sum::{Seen, kahan_sum_inc};
+use super::grouped::{GroupAccumulator, Notes, Sample, for_each_point};
+use super::histograms::HistogramAcc;
+use super::sum::{Seen, kahan_sum_inc, series_of, step_result};
 use crate::declare_pool;
 use crate::error::Result;
 use crate::memory::{MemoryTracker, PooledVec};
 use crate::types::{InstantVectorSeriesData, QueryTimeRange};
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct AvgStep {
     sum: f64,
     c: f64,
@@ -20,6 +21,7 @@ struct AvgStep {
     count: f64,
     incremental: bool,
     seen: Seen,
+    hist: HistogramAcc,
 }
 declare_pool!(AvgStep);
 
@@ -40,7 +42,7 @@ impl AvgStep {
         (self.mean, self.c) = kahan_sum_inc(f / self.count, q * self.mean, q * self.c);
     }
 
-    fn result(&self) -> f64 {
+    fn float_result(&self) -> f64 {
         if self.incremental {
             self.mean + self.c
         } else {
@@ -64,31 +66,29 @@ impl AvgAccumulator {
 }
 
 impl GroupAccumulator for AvgAccumulator {
-    fn add(&mut self, series: &InstantVectorSeriesData, range: &QueryTimeRange, _: &mut Notes<'_>) -> Result<()> {
+    fn add(&mut self, series: &InstantVectorSeriesData, range: &QueryTimeRange, notes: &mut Notes<'_>) -> Result<()> {
         let steps = &mut self.steps;
         for_each_point(series, range, |i, sample| {
             let Some(st) = steps.get_mut(i) else { return Ok(()) };
-            let f = match sample {
-                Sample::Float(f) => f,
-                Sample::Histogram(_) => 0.0,
-            };
             if !st.seen.any() {
                 *st = AvgStep {
-                    sum: f,
-                    mean: f,
                     count: 1.0,
                     ..AvgStep::default()
                 };
-            } else {
-                st.count += 1.0;
-                if matches!(sample, Sample::Float(_)) {
-                    st.add_float(f);
+                match sample {
+                    Sample::Float(f) => (st.sum, st.mean) = (f, f),
+                    Sample::Histogram(h) => st.hist = HistogramAcc::starting_with(h),
                 }
+            } else if !st.hist.incompatible {
+                st.count += 1.0;
+                match sample {
+                    Sample::Float(f) => st.add_float(f),
+                    Sample::Histogram(h) => st.hist.add_to_mean(h, st.count, notes),
+                }
+            } else {
+                return Ok(());
             }
-            match sample {
-                Sample::Float(_) => st.seen.float = true,
-                Sample::Histogram(_) => st.seen.histogram = true,
-            }
+            st.seen.record(&sample);
             Ok(())
         })
     }
@@ -100,12 +100,11 @@ impl GroupAccumulator for AvgAccumulator {
         notes: &mut Notes<'_>,
     ) -> Result<InstantVectorSeriesData> {
         let tracker = self.steps.tracker().clone();
-        let points = self
+        let results = self
             .steps
             .iter()
             .enumerate()
-            .filter(|(_, st)| st.seen.float_result(notes))
-            .map(|(i, st)| (i, st.result()));
-        float_series(range, &tracker, points)
+            .map(|(i, st)| (i, step_result(st.seen, &st.hist, st.count, || st.float_result(), notes)));
+        series_of(range, &tracker, results)
     }
 }

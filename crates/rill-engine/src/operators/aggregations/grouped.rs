@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use rill_model::FloatHistogram;
+use rill_model::labels::write_quoted;
 use rill_promql::AggregateOp;
 
 use super::grouping::{Grouping, Groups};
@@ -75,19 +76,40 @@ pub(super) struct Notes<'a> {
     pub(super) pos: AggregationPositions,
     /// The aggregation.
     pub(super) op: AggregateOp,
+    /// The metric name of the input series being folded in, if any.
+    pub(super) metric_name: Option<Arc<str>>,
 }
 
 impl Notes<'_> {
     /// `ignored histogram in <op> aggregation`, at the aggregated expression.
     pub(super) fn histogram_ignored(&mut self) {
-        let msg = format!("ignored histogram in {} aggregation", self.op.as_str());
-        self.cx.annotate(Annotation::info(msg, self.pos.inner));
+        self.info_at_inner(format!("ignored histogram in {} aggregation", self.op.as_str()));
     }
 
     /// `encountered a mix of histograms and floats for aggregation`.
     pub(super) fn mixed_floats_histograms(&mut self) {
-        let msg = "encountered a mix of histograms and floats for aggregation";
+        self.warning_at_inner("encountered a mix of histograms and floats for aggregation");
+    }
+
+    /// `vector contains a mix of histograms with exponential and custom buckets schemas for
+    /// metric name "<name>"`.
+    pub(super) fn mixed_histogram_schemas(&mut self) {
+        let mut msg = String::from(
+            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name ",
+        );
+        // Writing into a String cannot fail.
+        let _ = write_quoted(&mut msg, self.metric_name.as_deref().unwrap_or(""));
+        self.warning_at_inner(msg);
+    }
+
+    /// A warning at the aggregated expression.
+    pub(super) fn warning_at_inner(&mut self, msg: impl Into<String>) {
         self.cx.annotate(Annotation::warning(msg, self.pos.inner));
+    }
+
+    /// An info at the aggregated expression.
+    pub(super) fn info_at_inner(&mut self, msg: impl Into<String>) {
+        self.cx.annotate(Annotation::info(msg, self.pos.inner));
     }
 }
 
@@ -108,6 +130,8 @@ pub(super) trait GroupAccumulator: Send {
 
 type Slot = Option<Box<dyn GroupAccumulator>>;
 declare_pool!(Slot);
+type Name = Option<Arc<str>>;
+declare_pool!(Name);
 
 /// Builds the empty accumulator of a group for `op`.
 fn new_accumulator(op: AggregateOp, steps: usize, tracker: &Arc<MemoryTracker>) -> Result<Box<dyn GroupAccumulator>> {
@@ -135,6 +159,8 @@ struct Running {
     remaining: PooledVec<usize>,
     next_group: usize,
     next_input: usize,
+    /// Metric names of the input series (`sum`/`avg` only, for histogram warnings).
+    names: PooledVec<Name>,
 }
 
 /// An aggregation producing one series per group.
@@ -176,6 +202,7 @@ impl GroupedAggregation {
             cx,
             pos: self.pos,
             op: self.op,
+            metric_name: None,
         }
     }
 }
@@ -201,7 +228,15 @@ impl InstantVectorOperator for GroupedAggregation {
         }
         let mut open = PooledVec::with_capacity(groups.len(), &cx.tracker)?;
         open.resize_with(groups.len(), || None);
+        let mut names = PooledVec::with_capacity(0, &cx.tracker)?;
+        if matches!(self.op, AggregateOp::Sum | AggregateOp::Avg) {
+            for s in &inner {
+                let name = s.labels.iter().find(|l| &*l.name == rill_model::METRIC_NAME);
+                names.push(name.map(|l| l.value.clone()))?;
+            }
+        }
         self.running = Some(Running {
+            names,
             groups,
             open,
             remaining,
@@ -253,6 +288,7 @@ impl GroupedAggregation {
                 *slot = Some(new_accumulator(self.op, steps, &cx.tracker)?);
             }
             let mut notes = self.notes(cx);
+            notes.metric_name = run.names.get(s).cloned().flatten();
             if let Some(acc) = slot.as_mut() {
                 acc.add(&series, &self.range, &mut notes)?;
             }

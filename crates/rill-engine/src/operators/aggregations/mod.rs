@@ -25,6 +25,7 @@ mod count_values;
 mod grouped;
 mod grouping;
 mod heap;
+mod histograms;
 mod min_max;
 mod params;
 mod quantile;

@@ -14,7 +14,8 @@ use crate::operators::literals::{NumberLiteral, StringLiteral};
 use crate::options::EngineOptions;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, ScalarData, SeriesMetadata};
 
-/// One input series: labels and `(t, value)` points, `None` values being histograms.
+/// One input series: labels and `(t, value)` points, `None` values being the histogram
+/// `{count:1, sum:2}`.
 type Input = (Labels, Vec<(i64, Option<f64>)>);
 
 /// An inner operator that yields fixed series.
@@ -46,7 +47,11 @@ impl InstantVectorOperator for VecOperator {
                 Some(f) => data.floats.push(FPoint { t, f })?,
                 None => data.histograms.push(HPoint {
                     t,
-                    h: Arc::new(FloatHistogram::default()),
+                    h: Arc::new(FloatHistogram {
+                        count: 1.0,
+                        sum: 2.0,
+                        ..FloatHistogram::default()
+                    }),
                 })?,
             }
         }
@@ -82,7 +87,8 @@ fn run(mut op: Box<dyn InstantVectorOperator>, cx: &mut QueryContext) -> Result<
     for m in meta {
         let data = op.next_series(cx)?.expect("one series per metadata entry");
         let mut points: Vec<(i64, f64)> = data.floats.iter().map(|p| (p.t, p.f)).collect();
-        points.extend(data.histograms.iter().map(|p| (p.t, f64::MIN)));
+        // Histograms show as their count * 1000 + sum, enough to check sums and means.
+        points.extend(data.histograms.iter().map(|p| (p.t, p.h.count * 1000.0 + p.h.sum)));
         out.push((m.labels, points));
     }
     assert!(op.next_series(cx)?.is_none());
@@ -411,4 +417,21 @@ fn positions_skip_parentheses() {
     };
     let p = positions(a);
     assert_eq!((p.expr.start, p.param.start, p.inner.start), (6, 19, 26));
+}
+
+#[test]
+fn histograms_are_summed_and_averaged_but_not_mixed_with_floats() {
+    let r = QueryTimeRange::range(0, 10, 10);
+    let series = vec![
+        (l(&[("a", "1")]), vec![(0, None), (10, None)]),
+        (l(&[("a", "2")]), vec![(0, None), (10, Some(1.0))]),
+    ];
+    let (out, cx) = agg(AggregateOp::Sum, None, &[], false, r, series.clone());
+    assert_eq!(out.unwrap()[0].1, vec![(0, 2004.0)]);
+    let msgs: Vec<_> = cx.annotations.iter().map(|a| a.msg.clone()).collect();
+    assert_eq!(msgs, ["encountered a mix of histograms and floats for aggregation"]);
+    let (out, _) = agg(AggregateOp::Avg, None, &[], false, r, series.clone());
+    assert_eq!(out.unwrap()[0].1, vec![(0, 1002.0)]);
+    let (out, _) = agg(AggregateOp::Count, None, &[], false, r, series);
+    assert_eq!(out.unwrap()[0].1, vec![(0, 2.0), (10, 2.0)]);
 }
