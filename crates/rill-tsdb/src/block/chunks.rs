@@ -122,3 +122,60 @@ impl ChunkReader {
         self.segments.get(index).map(|(p, _)| p.as_path())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment_dir(name: &str, chunks: &[(u8, &[u8])]) -> (PathBuf, Vec<u64>) {
+        let dir = std::env::temp_dir().join(format!("rill-chunks-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut file = MAGIC.to_be_bytes().to_vec();
+        file.extend_from_slice(&[1, 0, 0, 0]);
+        let mut refs = Vec::new();
+        for &(enc, data) in chunks {
+            refs.push(file.len() as u64);
+            file.push(data.len() as u8);
+            let body_at = file.len();
+            file.push(enc);
+            file.extend_from_slice(data);
+            let crc = crate::decbuf::crc32c(&file[body_at..]);
+            file.extend_from_slice(&crc.to_be_bytes());
+        }
+        std::fs::write(dir.join("000001"), file).unwrap();
+        (dir, refs)
+    }
+
+    #[test]
+    fn reads_chunks_by_ref() {
+        let (dir, refs) = segment_dir("ok", &[(1, b"abc"), (3, b"hello")]);
+        let r = ChunkReader::open(&dir).unwrap();
+        assert_eq!(r.num_segments(), 1);
+        let c = r.chunk(refs[1]).unwrap();
+        assert_eq!(
+            (c.encoding, &c.data[..]),
+            (ChunkEncoding::FloatHistogram, &b"hello"[..])
+        );
+        assert!(r.chunk(1 << 32).unwrap_err().to_string().contains("missing segment"));
+        assert!(r.chunk(2).is_err());
+        assert!(r.chunk(10_000).is_err());
+    }
+
+    #[test]
+    fn detects_damage() {
+        let (dir, refs) = segment_dir("bad", &[(7, b"abc"), (1, b"xyz")]);
+        let r = ChunkReader::open(&dir).unwrap();
+        assert!(r.chunk(refs[0]).unwrap_err().to_string().contains("encoding"));
+        let path = dir.join("000001");
+        let mut data = std::fs::read(&path).unwrap();
+        let last = data.len() - 5;
+        data[last] ^= 1;
+        std::fs::write(&path, &data).unwrap();
+        let r = ChunkReader::open(&dir).unwrap();
+        let err = r.chunk(refs[1]).unwrap_err().to_string();
+        assert!(err.contains("000001") && err.contains("CRC"), "{err}");
+        std::fs::write(&path, &data[..6]).unwrap();
+        assert!(ChunkReader::open(&dir).is_err());
+    }
+}

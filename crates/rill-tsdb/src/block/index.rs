@@ -320,3 +320,105 @@ impl IndexReader {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::chunks::ChunkReader;
+    use crate::block::postings::collect;
+    use rill_model::ChunkEncoding;
+
+    /// A block written by `promtool tsdb create-blocks-from openmetrics` (Prometheus 2.42):
+    /// `test_requests_total{instance="i1"|"i2",job="api"}` and `test_temp{job="node",zone="b"}`.
+    fn fixture() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/01M8A0GXKAW77R0YXT0ZP7J4YW")
+    }
+
+    #[test]
+    fn reads_promtool_index() {
+        let ix = IndexReader::open(&fixture().join("index")).unwrap();
+        assert_eq!(
+            ix.label_names().collect::<Vec<_>>(),
+            ["__name__", "instance", "job", "zone"]
+        );
+        assert_eq!(ix.label_values("job"), ["api", "node"]);
+        let all = collect(ix.all_postings().unwrap());
+        assert_eq!(all.len(), 3);
+        assert_eq!(collect(ix.postings("instance", "i2").unwrap()).len(), 1);
+        assert!(collect(ix.postings("instance", "i9").unwrap()).is_empty());
+        let chunks = ChunkReader::open(&fixture().join("chunks")).unwrap();
+        let mut prev: Option<Labels> = None;
+        for r in all {
+            let s = ix.series(r).unwrap();
+            assert!(
+                prev.as_ref().is_none_or(|p| *p < s.labels),
+                "series refs not in label order"
+            );
+            assert!(!s.chunks.is_empty());
+            for w in s.chunks.windows(2) {
+                assert!(w[0].max_time < w[1].min_time);
+            }
+            for c in &s.chunks {
+                assert!(c.min_time <= c.max_time);
+                assert_eq!(chunks.chunk(c.chunk_ref).unwrap().encoding, ChunkEncoding::Xor);
+            }
+            prev = Some(s.labels);
+        }
+        assert!(ix.series(u32::MAX).is_err());
+        assert!(ix.symbol(10_000).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn damaged_index_never_panics(at in 0usize..2000, bit in 0u8..8, cut in 0usize..2000) {
+            let mut data = std::fs::read(fixture().join("index")).unwrap();
+            let n = data.len();
+            data[at % n] ^= 1 << bit;
+            data.truncate(n - cut % 64);
+            if let Ok(ix) = IndexReader::from_bytes(Path::new("index"), data.into()) {
+                for name in ix.label_names().map(str::to_owned).collect::<Vec<_>>() {
+                    for v in ix.label_values(&name) {
+                        let _ = ix.postings(&name, v).map(collect);
+                    }
+                }
+                if let Ok(p) = ix.all_postings() {
+                    for r in collect(p) {
+                        let _ = ix.series(r);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_damaged_headers() {
+        let data = std::fs::read(fixture().join("index")).unwrap();
+        let p = Path::new("index");
+        let mut bad_magic = data.clone();
+        bad_magic[0] ^= 1;
+        assert!(
+            IndexReader::from_bytes(p, bad_magic.into())
+                .unwrap_err()
+                .to_string()
+                .contains("magic")
+        );
+        let mut v1 = data.clone();
+        v1[4] = 1;
+        assert!(
+            IndexReader::from_bytes(p, v1.into())
+                .unwrap_err()
+                .to_string()
+                .contains("version")
+        );
+        let mut toc = data.clone();
+        let n = toc.len();
+        toc[n - 10] ^= 0x40;
+        assert!(
+            IndexReader::from_bytes(p, toc.into())
+                .unwrap_err()
+                .to_string()
+                .contains("CRC")
+        );
+        assert!(IndexReader::from_bytes(p, Bytes::from_static(b"\xba\xaa\xd7\x00\x02")).is_err());
+    }
+}
