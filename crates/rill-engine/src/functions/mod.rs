@@ -14,9 +14,11 @@
 
 pub mod absent;
 pub mod changes;
+pub mod classic_buckets;
 pub mod common;
 pub mod date;
 pub mod elementwise;
+pub mod histogram_annotations;
 pub mod histogram_quantile;
 pub mod histogram_stats;
 pub mod kahan;
