@@ -169,15 +169,6 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_binary(&mut self, b: &BinaryExpr) -> Result<Operator> {
-        if matches!(
-            b.op,
-            rill_promql::BinaryOp::TrimUpper | rill_promql::BinaryOp::TrimLower
-        ) {
-            return Err(Error::Internal(format!(
-                "histogram trim operator {} is not implemented yet",
-                b.op
-            )));
-        }
         let lhs = self.plan_expr(&b.lhs)?;
         let rhs = self.plan_expr(&b.rhs)?;
         let delayed = self.options.features.delayed_name_removal;

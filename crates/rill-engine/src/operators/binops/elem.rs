@@ -10,6 +10,7 @@ use rill_promql::{BinaryOp, PosRange};
 use crate::annotations::Annotation;
 use crate::context::QueryContext;
 use crate::operators::binops::float_binop;
+use crate::operators::binops::trim::trim_histogram;
 
 /// An operand: a float or a histogram.
 #[derive(Clone, Copy, Debug)]
@@ -76,6 +77,10 @@ pub fn elem_binop(
         (Operand::Histogram(h), Operand::Float(r)) => match op {
             Mul => Some((scaled(h, |h| h.mul(r)), true)),
             Div => Some((scaled(h, |h| h.div(r)), true)),
+            TrimUpper | TrimLower => Some((
+                ElemValue::Histogram(Arc::new(trim_histogram(h, r, op == TrimUpper))),
+                true,
+            )),
             _ => incompatible(cx),
         },
         (Operand::Histogram(l), Operand::Histogram(r)) => match op {

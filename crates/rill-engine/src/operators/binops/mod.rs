@@ -5,6 +5,7 @@
 //! vector op scalar (& swap)   vector_scalar.rs   streams the vector side
 //! vector op vector            vector_vector.rs   one-to-one, group_left / group_right
 //! vector and|or|unless vector set_ops.rs         many-to-many by matching signature
+//! histogram </ >/ float       trim.rs            trimming native histograms
 //! ```
 //! Vector-vector operators compute the matching from both sides' metadata before reading any
 //! sample (matching.rs), then read series group by group.
@@ -14,6 +15,7 @@ mod elem;
 mod matching;
 mod scalar_scalar;
 mod set_ops;
+mod trim;
 mod vector_scalar;
 mod vector_vector;
 

@@ -6,7 +6,7 @@ use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, ScalarOperator};
-use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop, float_binop};
+use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop};
 use crate::operators::unary::drop_metric_name;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, ScalarData, SeriesMetadata};
 
@@ -28,7 +28,7 @@ impl VectorScalarBinary {
         scalar_on_left: bool,
     ) -> Result<Self> {
         let op = spec.op;
-        if float_binop(op, 0.0, 0.0).is_none() {
+        if op.is_set() {
             return Err(Error::Internal(format!(
                 "operator {op} between a vector and a scalar is not implemented yet"
             )));

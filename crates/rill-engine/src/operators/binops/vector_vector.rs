@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::InstantVectorOperator;
 use crate::operators::binops::matching::{Dense, Signatures, labels_in_braces, match_labels, result_labels};
-use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop, float_binop};
+use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop};
 use crate::operators::buffer::SeriesBuffer;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, SeriesMetadata};
 
@@ -84,7 +84,7 @@ impl VectorVectorBinary {
         fill: FillModifier,
     ) -> Result<Self> {
         let op = spec.op;
-        if float_binop(op, 0.0, 0.0).is_none() || matching.card == Cardinality::ManyToMany {
+        if op.is_set() || matching.card == Cardinality::ManyToMany {
             return Err(Error::Internal(format!(
                 "operator {op} between vectors is not implemented yet"
             )));
