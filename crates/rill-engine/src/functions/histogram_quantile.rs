@@ -40,12 +40,31 @@ pub fn native_quantile(q: f64, h: &FloatHistogram) -> (f64, Option<NanObservatio
     if !h.sum.is_nan() || q.is_nan() || !(0.0..=1.0).contains(&q) {
         return (v, None);
     }
-    let in_buckets = h.zero_count + h.positive_buckets.iter().sum::<f64>() + h.negative_buckets.iter().sum::<f64>();
-    if h.count == 0.0 || q * h.count > in_buckets || v.is_nan() {
+    if h.count == 0.0 || q * h.count > observations_in_buckets(h) || v.is_nan() {
         (f64::NAN, Some(NanObservations::ResultIsNaN))
     } else {
         (v, Some(NanObservations::SkewedHigher))
     }
+}
+
+/// The fraction of a native histogram's observations in `[lower, upper]`; NaN observations
+/// (a NaN sum) count in the total but in no range, as in Prometheus.
+pub fn native_fraction(lower: f64, upper: f64, h: &FloatHistogram) -> f64 {
+    if !h.sum.is_nan() || h.count == 0.0 || lower.is_nan() || upper.is_nan() {
+        return h.fraction(lower, upper);
+    }
+    let in_buckets = observations_in_buckets(h);
+    if in_buckets == 0.0 {
+        return 0.0;
+    }
+    let mut only_buckets = h.clone();
+    only_buckets.count = in_buckets;
+    only_buckets.fraction(lower, upper) * in_buckets / h.count
+}
+
+/// The observations the buckets hold (fewer than the count when some were NaN).
+fn observations_in_buckets(h: &FloatHistogram) -> f64 {
+    h.zero_count + h.positive_buckets.iter().sum::<f64>() + h.negative_buckets.iter().sum::<f64>()
 }
 
 /// Which function of the family an operator computes.
@@ -217,7 +236,7 @@ impl HistogramFunctionOperator {
                                 if h.sum.is_nan() {
                                     cx.annotate(Annotation::info(notes::fraction_nans(note_name), self.vec_pos));
                                 }
-                                h.fraction(lower, upper)
+                                native_fraction(lower, upper, h)
                             }
                             None => bucket_fraction(lower, upper, &mut buckets),
                         }
@@ -395,6 +414,18 @@ mod tests {
         assert!(v.is_nan());
         assert_eq!(note, Some(NanObservations::ResultIsNaN));
         assert_eq!(native_quantile(1.5, &h).1, None);
+    }
+
+    #[test]
+    fn nan_observations_are_in_no_fraction() {
+        let h = nan_histogram(15.0, 12.0);
+        assert!((native_fraction(f64::NEG_INFINITY, f64::INFINITY, &h) - 0.8).abs() < 1e-12);
+        let all_nan = FloatHistogram {
+            count: 3.0,
+            sum: f64::NAN,
+            ..FloatHistogram::default()
+        };
+        assert_eq!(native_fraction(0.0, 1.0, &all_nan), 0.0);
     }
 
     #[test]

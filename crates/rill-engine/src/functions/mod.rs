@@ -20,6 +20,7 @@ pub mod date;
 pub mod elementwise;
 pub mod histogram_annotations;
 pub mod histogram_quantile;
+pub mod histogram_rate;
 pub mod histogram_stats;
 pub mod kahan;
 pub mod label;

@@ -1,10 +1,14 @@
 //! `rate`, `increase`, `delta` (extrapolated over the window) and `irate`, `idelta` (last two
-//! samples), following Prometheus's `extrapolatedRate` and `instantValue` for float samples.
+//! samples), following Prometheus's `extrapolatedRate` and `instantValue`; histogram windows go
+//! through [`crate::functions::histogram_rate`].
+
+use std::sync::Arc;
 
 use crate::error::Result;
+use crate::functions::histogram_rate::{histogram_increase, histogram_instant};
 use crate::functions::range_function::{RangeFunction, StepContext, StepValue};
 use crate::operator::{RangeStep, Window};
-use crate::types::FPoint;
+use crate::types::{FPoint, HPoint};
 
 /// The warning for windows mixing floats and histograms.
 pub(crate) fn mixed_warning(metric_name: &str) -> String {
@@ -24,6 +28,23 @@ impl RangeFunction for ExtrapolatedRate {
         if !w.floats.is_empty() && !w.histograms.is_empty() {
             cx.warn(mixed_warning(cx.metric_name));
             return Ok(None);
+        }
+        if w.histograms.len() > 1 {
+            let (Some(first), Some(last)) = (w.histograms.first(), w.histograms.last()) else {
+                return Ok(None);
+            };
+            let Some(mut h) = histogram_increase(w.histograms, self.counter, cx) else {
+                return Ok(None);
+            };
+            let span = Extrapolation {
+                first_t: first.t,
+                last_t: last.t,
+                samples: w.histograms.len(),
+                first_value: first.h.count,
+                increase: h.count,
+            };
+            h.mul(span.factor(w.range_start, w.range_end, cx.range_ms, self.counter, self.per_second));
+            return Ok(Some(StepValue::Histogram(Arc::new(h))));
         }
         Ok(extrapolated_rate(
             w.floats,
@@ -74,29 +95,57 @@ pub fn extrapolated_rate(
             prev = p.f;
         }
     }
-    let mut to_start = (first.t - range_start) as f64 / 1000.0;
-    let mut to_end = (range_end - last.t) as f64 / 1000.0;
-    let sampled = (last.t - first.t) as f64 / 1000.0;
-    let avg_gap = sampled / n_minus_one as f64;
-    let threshold = avg_gap * 1.1;
-    if to_start >= threshold {
-        to_start = avg_gap / 2.0;
-    }
-    if counter && result > 0.0 && first.f >= 0.0 {
-        // Counters start at zero: never extrapolate below it.
-        let to_zero = sampled * (first.f / result);
-        if to_zero < to_start {
-            to_start = to_zero;
+    let span = Extrapolation {
+        first_t: first.t,
+        last_t: last.t,
+        samples: n_minus_one + 1,
+        first_value: first.f,
+        increase: result,
+    };
+    Some(result * span.factor(range_start, range_end, range_ms, counter, per_second))
+}
+
+/// What extrapolating a window's increase to the window's edges needs to know.
+struct Extrapolation {
+    first_t: i64,
+    last_t: i64,
+    /// Number of samples (at least two).
+    samples: usize,
+    /// The first sample's value (a histogram's count).
+    first_value: f64,
+    /// The increase between the first and last sample (a histogram's count).
+    increase: f64,
+}
+
+impl Extrapolation {
+    /// The factor to multiply the increase by: extrapolate to the edges when the samples are
+    /// close enough to them (else by half an average gap), never below zero for counters, and
+    /// per second when asked.
+    fn factor(&self, range_start: i64, range_end: i64, range_ms: i64, counter: bool, per_second: bool) -> f64 {
+        let mut to_start = (self.first_t - range_start) as f64 / 1000.0;
+        let mut to_end = (range_end - self.last_t) as f64 / 1000.0;
+        let sampled = (self.last_t - self.first_t) as f64 / 1000.0;
+        let avg_gap = sampled / self.samples.saturating_sub(1).max(1) as f64;
+        let threshold = avg_gap * 1.1;
+        if to_start >= threshold {
+            to_start = avg_gap / 2.0;
         }
+        if counter && self.increase > 0.0 && self.first_value >= 0.0 {
+            // Counters start at zero: never extrapolate below it.
+            let to_zero = sampled * (self.first_value / self.increase);
+            if to_zero < to_start {
+                to_start = to_zero;
+            }
+        }
+        if to_end >= threshold {
+            to_end = avg_gap / 2.0;
+        }
+        let mut factor = (sampled + to_start + to_end) / sampled;
+        if per_second {
+            factor /= range_ms as f64 / 1000.0;
+        }
+        factor
     }
-    if to_end >= threshold {
-        to_end = avg_gap / 2.0;
-    }
-    let mut factor = (sampled + to_start + to_end) / sampled;
-    if per_second {
-        factor /= range_ms as f64 / 1000.0;
-    }
-    Some(result * factor)
 }
 
 /// `irate` (`per_second`) and `idelta`: from the last two samples of the window.
@@ -105,34 +154,57 @@ pub struct InstantRate {
     pub per_second: bool,
 }
 
+/// One of the last two samples of a window.
+#[derive(Clone, Copy)]
+enum Last<'a> {
+    Float(FPoint),
+    Histogram(&'a HPoint),
+}
+
+impl Last<'_> {
+    fn t(&self) -> i64 {
+        match self {
+            Last::Float(p) => p.t,
+            Last::Histogram(p) => p.t,
+        }
+    }
+}
+
+/// The last two samples of a window by time, floats and histograms merged (older first).
+fn last_two<'a>(w: &RangeStep<'a>) -> Option<(Last<'a>, Last<'a>)> {
+    let tail = |n: usize| n.saturating_sub(2)..n;
+    let floats = tail(w.floats.len()).filter_map(|i| w.floats.get(i)).map(|p| Last::Float(*p));
+    let histograms = tail(w.histograms.len()).filter_map(|i| w.histograms.get(i)).map(Last::Histogram);
+    let mut four: [Option<Last<'a>>; 4] = [None; 4];
+    for (slot, s) in four.iter_mut().zip(floats.chain(histograms)) {
+        *slot = Some(s);
+    }
+    four.sort_by_key(|s| s.map(|s| s.t()));
+    match four {
+        [.., Some(a), Some(b)] => Some((a, b)),
+        _ => None,
+    }
+}
+
 impl RangeFunction for InstantRate {
     fn step(&self, w: &RangeStep<'_>, cx: &mut StepContext<'_>) -> Result<Option<StepValue>> {
-        if w.floats.len() + w.histograms.len() < 2 {
+        let Some((a, b)) = last_two(w) else {
+            return Ok(None);
+        };
+        let interval = b.t() - a.t();
+        if interval == 0 {
             return Ok(None);
         }
-        // The last two samples by time decide: two floats are computed here, two histograms
-        // are not supported yet (no output), a float and a histogram are a mix.
-        let last_h = w.histograms.last().map(|h| h.t);
-        let prev_h = w
-            .histograms
-            .len()
-            .checked_sub(2)
-            .and_then(|i| w.histograms.get(i))
-            .map(|h| h.t);
-        let b = w.floats.last();
-        let a = w.floats.len().checked_sub(2).and_then(|i| w.floats.get(i));
-        let (a, b) = match (a, b) {
-            (Some(a), Some(b)) if last_h.is_none_or(|th| th < a.t) => (*a, *b),
-            (_, Some(b)) if last_h.is_some_and(|th| th > b.t) && prev_h.is_some_and(|th| th > b.t) => {
-                return Ok(None);
+        Ok(match (a, b) {
+            (Last::Float(a), Last::Float(b)) => instant_value(a, b, self.per_second).map(StepValue::Float),
+            (Last::Histogram(a), Last::Histogram(b)) => {
+                histogram_instant(&a.h, &b.h, interval, self.per_second, cx).map(StepValue::Histogram)
             }
-            (_, None) => return Ok(None),
             _ => {
                 cx.warn(mixed_warning(cx.metric_name));
-                return Ok(None);
+                None
             }
-        };
-        Ok(instant_value(a, b, self.per_second).map(StepValue::Float))
+        })
     }
 }
 
