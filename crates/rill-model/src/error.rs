@@ -22,6 +22,22 @@ pub enum Error {
         /// The rejected timestamp in milliseconds.
         timestamp: i64,
     },
+    /// A sample is older than the store accepts (before the head's window or out-of-order window).
+    #[error("out of bounds sample for series {series} at timestamp {timestamp}")]
+    OutOfBounds {
+        /// The series' labels, formatted.
+        series: String,
+        /// The rejected timestamp in milliseconds.
+        timestamp: i64,
+    },
+    /// A different value was appended for a timestamp that already has one.
+    #[error("duplicate sample for timestamp {timestamp} with a different value in series {series}")]
+    DuplicateSample {
+        /// The series' labels, formatted.
+        series: String,
+        /// The timestamp in milliseconds.
+        timestamp: i64,
+    },
     /// A storage backend failed (I/O, corruption, remote error).
     #[error("storage error: {0}")]
     Storage(String),

@@ -71,6 +71,25 @@ pub trait ChunkIterator: Send {
     fn next(&mut self) -> Result<Option<Chunk>>;
 }
 
+/// Where ingested samples go (remote write, import, scraping): implemented by the TSDB head.
+pub trait Appendable: Send + Sync {
+    /// Starts a batch of appends. Nothing is visible to queries until [`Appender::commit`].
+    fn appender(&self) -> Box<dyn Appender + '_>;
+}
+
+/// A batch of appends, committed or rolled back as a whole.
+pub trait Appender: Send {
+    /// Adds a sample (float, stale marker or histogram) to the series with `labels`.
+    /// Fails with [`crate::Error::OutOfOrder`], [`crate::Error::OutOfBounds`] or
+    /// [`crate::Error::DuplicateSample`] for samples the store cannot accept; the batch stays usable.
+    fn append(&mut self, labels: &Labels, sample: Sample) -> Result<()>;
+    /// Makes the batch durable (written to the WAL according to the fsync policy) and visible.
+    /// Once this returns `Ok`, the samples are acknowledged and must survive a crash.
+    fn commit(self: Box<Self>) -> Result<()>;
+    /// Discards the batch.
+    fn rollback(self: Box<Self>);
+}
+
 /// The chunk encodings of Prometheus's TSDB (same numeric tags as on disk).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
