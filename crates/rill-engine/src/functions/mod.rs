@@ -19,6 +19,7 @@ pub mod common;
 pub mod date;
 pub mod elementwise;
 pub mod histogram_annotations;
+pub mod histogram_over_time;
 pub mod histogram_quantile;
 pub mod histogram_rate;
 pub mod histogram_stats;

@@ -2,7 +2,10 @@
 //! `present`, and the `ts_of_*` variants, with Prometheus's float algorithms (Kahan sums,
 //! the overflow-safe mean) and its handling of windows that also hold histograms.
 
+use std::sync::Arc;
+
 use crate::error::Result;
+use crate::functions::histogram_over_time::histogram_sum_or_mean;
 use crate::functions::kahan::kahan_inc;
 use crate::functions::range_function::{RangeFunction, StepContext, StepValue};
 use crate::functions::rate::mixed_warning;
@@ -71,9 +74,10 @@ impl RangeFunction for OverTime {
                 if !w.histograms.is_empty() {
                     if !w.floats.is_empty() {
                         cx.warn(mixed_warning(cx.metric_name));
+                        return Ok(None);
                     }
-                    // Sums of native histograms are not supported yet.
-                    return Ok(None);
+                    let h = histogram_sum_or_mean(w.histograms, *self == OverTime::Avg, cx);
+                    return Ok(h.map(|h| StepValue::Histogram(Arc::new(h))));
                 }
                 let v = if *self == OverTime::Sum {
                     sum(w.floats)
