@@ -42,6 +42,9 @@ pub struct Planner<'a> {
     current: QueryTimeRange,
     /// Union of the data ranges of all selectors planned so far.
     data_range: Option<(i64, i64)>,
+    /// The nearest enclosing function or aggregation (not crossing a binary operator), for
+    /// the storage hints of selectors, as Prometheus's `extractFuncFromPath`.
+    enclosing_func: Option<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -59,12 +62,21 @@ impl<'a> Planner<'a> {
             query,
             current: query,
             data_range: None,
+            enclosing_func: None,
         }
     }
 
     /// The time range (inclusive, ms) all selectors of the plan read, if there are any.
     pub fn data_range(&self) -> Option<(i64, i64)> {
         self.data_range
+    }
+
+    /// Runs `f` with `func` as the enclosing function of the selectors it plans.
+    fn within<T>(&mut self, func: Option<&str>, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let saved = std::mem::replace(&mut self.enclosing_func, func.map(str::to_string));
+        let out = f(self);
+        self.enclosing_func = saved;
+        out
     }
 
     fn record_range(&mut self, start: i64, end: i64) {
@@ -100,7 +112,7 @@ impl<'a> Planner<'a> {
             end: last,
             step: if self.current.is_instant { 0 } else { self.current.step },
             range,
-            func: None,
+            func: self.enclosing_func.clone(),
         };
         SelectorSource::new(self.storage.clone(), vs.matchers.clone(), hints)
     }
@@ -245,13 +257,13 @@ impl<'a> Planner<'a> {
             Expr::String(s) => Ok(Operator::String(Box::new(StringLiteral::new(s.value.clone())))),
             Expr::Paren(p) => self.plan_expr(&p.expr),
             Expr::Unary(u) => self.plan_unary(u),
-            Expr::Binary(b) => self.plan_binary(b),
+            Expr::Binary(b) => self.within(None, |p| p.plan_binary(b)),
             Expr::VectorSelector(vs) => self.plan_vector_selector(vs, false),
             Expr::MatrixSelector(ms) => self.plan_matrix_selector(ms),
             Expr::Subquery(sq) => self.plan_subquery(sq),
             Expr::Aggregate(a) => {
                 let param = a.param.as_deref().map(|p| self.plan_expr(p)).transpose()?;
-                let inner = self.plan_instant(&a.expr)?;
+                let inner = self.within(Some(a.op.as_str()), |p| p.plan_instant(&a.expr))?;
                 let op = aggregations::build(
                     a.op,
                     inner,
@@ -269,7 +281,7 @@ impl<'a> Planner<'a> {
                 let def = registry
                     .get(&c.name)
                     .ok_or_else(|| Error::Internal(format!("function {:?} is not registered", c.name)))?;
-                def.factory.build(c, self)
+                self.within(Some(&c.name), |p| def.factory.build(c, p))
             }
         }
     }
@@ -293,5 +305,88 @@ impl ArgPlanner for Planner<'_> {
 
     fn options(&self) -> &EngineOptions {
         self.options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use rill_model::{Labels, Matcher, MemoryStore, Querier, Queryable, Sample, SeriesSet};
+
+    use super::*;
+    use crate::engine::Engine;
+
+    /// A store that records the querier range and every select's hints.
+    struct Recording {
+        inner: MemoryStore,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    struct RecordingQuerier {
+        inner: Box<dyn Querier>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Queryable for Recording {
+        fn querier(&self, mint: i64, maxt: i64) -> rill_model::Result<Box<dyn Querier>> {
+            self.log
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(format!("querier {mint}..{maxt}"));
+            Ok(Box::new(RecordingQuerier {
+                inner: self.inner.querier(mint, maxt)?,
+                log: self.log.clone(),
+            }))
+        }
+    }
+
+    impl Querier for RecordingQuerier {
+        fn select(&self, h: &SelectHints, m: &[Matcher]) -> rill_model::Result<Box<dyn SeriesSet>> {
+            self.log.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+                "select {}..{} step {} range {} func {:?}",
+                h.start, h.end, h.step, h.range, h.func
+            ));
+            self.inner.select(h, m)
+        }
+        fn label_names(&self, m: &[Matcher]) -> rill_model::Result<Vec<String>> {
+            self.inner.label_names(m)
+        }
+        fn label_values(&self, n: &str, m: &[Matcher]) -> rill_model::Result<Vec<String>> {
+            self.inner.label_values(n, m)
+        }
+    }
+
+    #[test]
+    fn one_querier_and_precise_hints_per_selector() {
+        let mut inner = MemoryStore::new();
+        let l = Labels::from_pairs([("__name__", "foo")]);
+        inner
+            .append(&l, Sample::float(0, 1.0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let store = Recording {
+            inner,
+            log: log.clone(),
+        };
+        let engine = Engine::new(EngineOptions::default(), Arc::new(FunctionRegistry::empty()));
+        engine
+            .range_query(&store, "foo offset 1m + sum(foo @ 600)", 1_000_000, 1_060_000, 30_000)
+            .unwrap_or_else(|e| panic!("{e}"));
+        engine
+            .instant_query(&store, "foo[2m:30s] @ 600", 1_000_000)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert_eq!(
+            got,
+            vec![
+                "querier 300001..1000000".to_string(),
+                "select 640001..1000000 step 30000 range 0 func None".to_string(),
+                "select 300001..600000 step 30000 range 0 func Some(\"sum\")".to_string(),
+                // Subquery steps 510s..600s read back to 510s minus the 5m lookback.
+                "querier 210001..600000".to_string(),
+                "select 210001..600000 step 30000 range 0 func None".to_string(),
+            ]
+        );
     }
 }
