@@ -174,7 +174,12 @@ pub fn parse_go_float(s: &str) -> Result<f64, InvalidFloat> {
     } else if let Some(hex) = lower.strip_prefix("0x") {
         parse_hex(hex)?
     } else {
-        if lower.is_empty() || lower.starts_with(['+', '-']) || !lower.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-')) {
+        if lower.is_empty()
+            || lower.starts_with(['+', '-'])
+            || !lower
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+        {
             return Err(InvalidFloat);
         }
         lower.parse::<f64>().map_err(|_| InvalidFloat)?
@@ -280,7 +285,9 @@ mod tests {
         assert_eq!(parse_go_float("0x1.8p1"), Ok(3.0));
         assert_eq!(parse_go_float("-0X_1p-2"), Ok(-0.25));
         assert!(parse_go_float("NaN").is_ok_and(f64::is_nan));
-        for bad in ["", "x", "+NaN", "1_000", "0x1", "0x1__0p0", "0x1_p0", "1e", "--1", "0xp1"] {
+        for bad in [
+            "", "x", "+NaN", "1_000", "0x1", "0x1__0p0", "0x1_p0", "1e", "--1", "0xp1",
+        ] {
             assert_eq!(parse_go_float(bad), Err(InvalidFloat), "{bad}");
         }
     }

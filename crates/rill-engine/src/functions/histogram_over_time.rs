@@ -58,7 +58,10 @@ fn overflowed(h: &FloatHistogram) -> bool {
     !h.count.is_finite() && !h.count.is_nan()
         || h.sum.is_infinite()
         || h.zero_count.is_infinite()
-        || h.positive_buckets.iter().chain(&h.negative_buckets).any(|v| v.is_infinite())
+        || h.positive_buckets
+            .iter()
+            .chain(&h.negative_buckets)
+            .any(|v| v.is_infinite())
 }
 
 /// The sum (`mean == false`) or mean of the window's histograms; `None` when they cannot be

@@ -244,12 +244,12 @@ impl HistogramFunctionOperator {
                     (_, Some(h)) => {
                         let (v, nan) = native_quantile(arg_at(args, k), h);
                         match nan {
-                            Some(NanObservations::ResultIsNaN) => cx.annotate(Annotation::info(
-                                notes::quantile_nan_result(note_name),
-                                self.vec_pos,
-                            )),
-                            Some(NanObservations::SkewedHigher) => cx
-                                .annotate(Annotation::info(notes::quantile_nan_skew(note_name), self.vec_pos)),
+                            Some(NanObservations::ResultIsNaN) => {
+                                cx.annotate(Annotation::info(notes::quantile_nan_result(note_name), self.vec_pos))
+                            }
+                            Some(NanObservations::SkewedHigher) => {
+                                cx.annotate(Annotation::info(notes::quantile_nan_skew(note_name), self.vec_pos))
+                            }
                             None => {}
                         }
                         v

@@ -14,11 +14,7 @@ use crate::types::HPoint;
 
 /// Reports the annotation an addition or subtraction in a rate asks for; false when the
 /// operation failed and the step has no result.
-fn combined(
-    res: Result<rill_model::CombineInfo, HistogramError>,
-    operation: &str,
-    cx: &mut StepContext<'_>,
-) -> bool {
+fn combined(res: Result<rill_model::CombineInfo, HistogramError>, operation: &str, cx: &mut StepContext<'_>) -> bool {
     match res {
         Ok(info) => {
             if info.nhcb_bounds_reconciled {
@@ -35,7 +31,11 @@ fn combined(
 
 /// The raw increase (`counter`) or difference of the histograms of a window of at least two,
 /// as a gauge histogram; `None` (with a warning) when they cannot be combined.
-pub fn histogram_increase(points: Window<'_, HPoint>, counter: bool, cx: &mut StepContext<'_>) -> Option<FloatHistogram> {
+pub fn histogram_increase(
+    points: Window<'_, HPoint>,
+    counter: bool,
+    cx: &mut StepContext<'_>,
+) -> Option<FloatHistogram> {
     let first = &points.first()?.h;
     let last = &points.last()?.h;
     let is_gauge = |h: &FloatHistogram| h.counter_reset_hint == CounterResetHint::Gauge;
@@ -45,7 +45,10 @@ pub fn histogram_increase(points: Window<'_, HPoint>, counter: bool, cx: &mut St
     // A reset right after the first sample makes the first sample irrelevant (its layout too).
     let zero_after_reset;
     let mut prev: &FloatHistogram = first;
-    if counter && let Some(second) = points.get(1) && second.h.detect_reset(first) {
+    if counter
+        && let Some(second) = points.get(1)
+        && second.h.detect_reset(first)
+    {
         zero_after_reset = FloatHistogram {
             schema: second.h.schema,
             custom_values: second.h.custom_values.clone(),

@@ -43,7 +43,10 @@ impl InstantVectorOperator for HistogramStatOperator {
         };
         let mut floats = PooledVec::<FPoint>::with_capacity(data.histograms.len(), &cx.tracker)?;
         for p in data.histograms.iter() {
-            floats.push(FPoint { t: p.t, f: (self.f)(&p.h) })?;
+            floats.push(FPoint {
+                t: p.t,
+                f: (self.f)(&p.h),
+            })?;
         }
         Ok(Some(InstantVectorSeriesData {
             floats,
@@ -90,7 +93,13 @@ mod tests {
         let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(
             names,
-            ["histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar"]
+            [
+                "histogram_count",
+                "histogram_sum",
+                "histogram_avg",
+                "histogram_stddev",
+                "histogram_stdvar"
+            ]
         );
     }
 }

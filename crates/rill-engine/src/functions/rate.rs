@@ -173,8 +173,12 @@ impl Last<'_> {
 /// The last two samples of a window by time, floats and histograms merged (older first).
 fn last_two<'a>(w: &RangeStep<'a>) -> Option<(Last<'a>, Last<'a>)> {
     let tail = |n: usize| n.saturating_sub(2)..n;
-    let floats = tail(w.floats.len()).filter_map(|i| w.floats.get(i)).map(|p| Last::Float(*p));
-    let histograms = tail(w.histograms.len()).filter_map(|i| w.histograms.get(i)).map(Last::Histogram);
+    let floats = tail(w.floats.len())
+        .filter_map(|i| w.floats.get(i))
+        .map(|p| Last::Float(*p));
+    let histograms = tail(w.histograms.len())
+        .filter_map(|i| w.histograms.get(i))
+        .map(Last::Histogram);
     let mut four: [Option<Last<'a>>; 4] = [None; 4];
     for (slot, s) in four.iter_mut().zip(floats.chain(histograms)) {
         *slot = Some(s);
