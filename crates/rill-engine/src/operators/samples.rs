@@ -8,11 +8,13 @@
 use std::sync::Arc;
 
 use rill_codec::XorIterator;
+use rill_codec::float_histogram_chunk::FloatHistogramIterator;
+use rill_codec::histogram_chunk::HistogramIterator;
 use rill_model::{Chunk, ChunkEncoding, ChunkIterator, Sample, Value};
 
 use crate::error::{Error, Result};
 use crate::memory::{MemoryTracker, PooledVec};
-use crate::types::{FPoint, InstantVectorSeriesData};
+use crate::types::{FPoint, HPoint, InstantVectorSeriesData};
 
 /// A stream of one series' samples in increasing time order.
 pub trait SampleStream: Send {
@@ -22,14 +24,15 @@ pub trait SampleStream: Send {
     fn next_sample(&mut self, after: i64) -> Result<Option<Sample>>;
 }
 
-/// The samples of one storage series, read chunk by chunk; XOR chunks are decoded in one
-/// batch into a pooled buffer when first needed.
+/// The samples of one storage series, read chunk by chunk; encoded chunks (XOR, histogram,
+/// float histogram) are decoded in one batch into a pooled buffer when first needed.
 pub struct ChunkSamples {
     chunks: Box<dyn ChunkIterator>,
     /// Samples after this time are never needed; reading stops there.
     max_t: i64,
     current: Current,
     batch: PooledVec<FPoint>,
+    histogram_batch: PooledVec<HPoint>,
     exhausted: bool,
 }
 
@@ -44,6 +47,9 @@ enum Current {
     Batch {
         pos: usize,
     },
+    HistogramBatch {
+        pos: usize,
+    },
 }
 
 impl ChunkSamples {
@@ -54,6 +60,7 @@ impl ChunkSamples {
             max_t,
             current: Current::None,
             batch: PooledVec::with_capacity(0, tracker)?,
+            histogram_batch: PooledVec::with_capacity(0, tracker)?,
             exhausted: false,
         })
     }
@@ -84,16 +91,41 @@ impl ChunkSamples {
                     ..
                 } => {
                     self.batch.clear();
-                    let mut it = XorIterator::new(&data).map_err(|e| Error::Codec(e.to_string()))?;
-                    while let Some((t, f)) = it.next_sample().map_err(|e| Error::Codec(e.to_string()))? {
+                    let mut it = XorIterator::new(&data).map_err(codec_error)?;
+                    while let Some((t, f)) = it.next_sample().map_err(codec_error)? {
                         if t > after {
                             self.batch.push(FPoint { t, f })?;
                         }
                     }
                     self.current = Current::Batch { pos: 0 };
                 }
-                Chunk::Encoded { .. } => {
-                    return Err(Error::Internal("histogram chunks not supported yet".into()));
+                Chunk::Encoded {
+                    encoding: ChunkEncoding::Histogram,
+                    data,
+                    ..
+                } => {
+                    let mut it = HistogramIterator::new(&data).map_err(codec_error)?;
+                    self.histogram_batch.clear();
+                    while let Some((t, h)) = it.next_histogram().map_err(codec_error)? {
+                        if t > after {
+                            self.histogram_batch.push(HPoint { t, h: Arc::new(h) })?;
+                        }
+                    }
+                    self.current = Current::HistogramBatch { pos: 0 };
+                }
+                Chunk::Encoded {
+                    encoding: ChunkEncoding::FloatHistogram,
+                    data,
+                    ..
+                } => {
+                    let mut it = FloatHistogramIterator::new(&data).map_err(codec_error)?;
+                    self.histogram_batch.clear();
+                    while let Some((t, h)) = it.next_histogram().map_err(codec_error)? {
+                        if t > after {
+                            self.histogram_batch.push(HPoint { t, h: Arc::new(h) })?;
+                        }
+                    }
+                    self.current = Current::HistogramBatch { pos: 0 };
                 }
             }
             return Ok(true);
@@ -129,6 +161,20 @@ impl SampleStream for ChunkSamples {
                     }
                     found
                 }
+                Current::HistogramBatch { pos } => {
+                    let mut found = None;
+                    while let Some(p) = self.histogram_batch.get(*pos) {
+                        *pos += 1;
+                        if p.t > after {
+                            found = Some(Sample {
+                                t: p.t,
+                                v: Value::Histogram(p.h.clone()),
+                            });
+                            break;
+                        }
+                    }
+                    found
+                }
             };
             match next {
                 Some(s) if s.t > self.max_t => {
@@ -146,6 +192,10 @@ impl SampleStream for ChunkSamples {
             }
         }
     }
+}
+
+fn codec_error(e: rill_codec::Error) -> Error {
+    Error::Codec(e.to_string())
 }
 
 /// The points of an evaluated instant-vector series, as a sample stream (floats and
@@ -240,15 +290,27 @@ mod tests {
     }
 
     #[test]
-    fn histogram_chunks_are_reported() {
+    fn float_histogram_chunks_decode() {
+        use rill_codec::float_histogram_chunk::FloatHistogramEncoder;
         let tracker = MemoryTracker::new(0);
+        let mut enc = FloatHistogramEncoder::new();
+        for t in [10, 20] {
+            let h = rill_model::FloatHistogram {
+                count: t as f64,
+                sum: 1.0,
+                ..Default::default()
+            };
+            enc.append(t, &h).unwrap();
+        }
         let chunk = Chunk::Encoded {
-            encoding: ChunkEncoding::Histogram,
-            min_time: 0,
-            max_time: 1,
-            data: Vec::new().into(),
+            encoding: ChunkEncoding::FloatHistogram,
+            min_time: 10,
+            max_time: 20,
+            data: enc.into_bytes().into(),
         };
-        let mut s = ChunkSamples::new(Box::new(Chunks(vec![chunk].into_iter())), 10, &tracker).unwrap();
-        assert!(matches!(s.next_sample(-1), Err(Error::Internal(_))));
+        let mut s = ChunkSamples::new(Box::new(Chunks(vec![chunk].into_iter())), 100, &tracker).unwrap();
+        let got = s.next_sample(10).unwrap().unwrap();
+        assert!(matches!(got.v, Value::Histogram(ref h) if h.count == 20.0 && got.t == 20));
+        assert!(s.next_sample(20).unwrap().is_none());
     }
 }
