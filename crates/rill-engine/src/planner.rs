@@ -23,10 +23,10 @@ use crate::operators::binops::{
 };
 use crate::operators::dedup::DedupMerge;
 use crate::operators::literals::{NumberLiteral, StringLiteral};
-use crate::operators::selectors::{InstantSelector, SelectorSource, StorageHandle, range_selector};
+use crate::operators::selectors::{InstantMode, InstantSelector, SelectorSource, StorageHandle, range_selector};
 use crate::operators::subquery::{subquery, subquery_steps};
 use crate::operators::unary::{NegateScalar, NegateVector};
-use crate::operators::window::DataTime;
+use crate::operators::window::{DataTime, WindowExtension};
 use crate::options::EngineOptions;
 use crate::registry::{ArgPlanner, FunctionRegistry};
 use crate::types::QueryTimeRange;
@@ -103,13 +103,23 @@ impl<'a> Planner<'a> {
         Ok(DataTime { at, offset })
     }
 
-    fn source(&mut self, vs: &VectorSelector, data_time: DataTime, before: i64, range: i64) -> SelectorSource {
+    /// The source of a selector whose steps read `(d - before, d + after]` around each data
+    /// time `d`.
+    fn source(
+        &mut self,
+        vs: &VectorSelector,
+        data_time: DataTime,
+        before: i64,
+        after: i64,
+        range: i64,
+    ) -> SelectorSource {
         let (first, last) = data_time.span(&self.current);
         let start = first.saturating_sub(before).saturating_add(1);
-        self.record_range(start, last);
+        let end = last.saturating_add(after);
+        self.record_range(start, end);
         let hints = SelectHints {
             start,
-            end: last,
+            end,
             step: if self.current.is_instant { 0 } else { self.current.step },
             range,
             func: self.enclosing_func.clone(),
@@ -120,30 +130,54 @@ impl<'a> Planner<'a> {
     fn plan_vector_selector(&mut self, vs: &VectorSelector, sample_timestamps: bool) -> Result<Operator> {
         let dt = self.data_time(vs.at, vs.offset.as_ref())?;
         let lookback = self.options.lookback_delta_ms;
-        let source = self.source(vs, dt, lookback, 0);
+        let (mode, after) = match (vs.mode, sample_timestamps) {
+            (RangeMode::Anchored, _) => {
+                return Err(Error::Internal(
+                    "anchored instant vector selectors are not implemented yet".into(),
+                ));
+            }
+            (RangeMode::Smoothed, _) => (InstantMode::Smoothed, lookback),
+            (RangeMode::Classic, true) => (InstantMode::SampleTimestamps, 0),
+            (RangeMode::Classic, false) => (InstantMode::Latest, 0),
+        };
+        let source = self.source(vs, dt, lookback, after, 0);
         Ok(Operator::Instant(Box::new(InstantSelector::new(
             source,
             self.current,
             dt,
             lookback,
-            sample_timestamps,
+            mode,
         ))))
     }
 
     fn plan_matrix_selector(&mut self, ms: &MatrixSelector) -> Result<Operator> {
-        if ms.mode != RangeMode::Classic {
-            return Err(Error::Internal(
-                "anchored and smoothed range selectors are not implemented yet".into(),
-            ));
-        }
         let dt = self.data_time(ms.selector.at, ms.selector.offset.as_ref())?;
         let range = self.duration(&ms.range)?;
-        let source = self.source(&ms.selector, dt, range, range);
+        let lookback = self.options.lookback_delta_ms;
+        let extension = match ms.mode {
+            RangeMode::Classic => WindowExtension::default(),
+            RangeMode::Anchored => WindowExtension {
+                before: lookback,
+                after: 0,
+            },
+            RangeMode::Smoothed => WindowExtension {
+                before: lookback,
+                after: lookback,
+            },
+        };
+        let source = self.source(
+            &ms.selector,
+            dt,
+            range.saturating_add(extension.before),
+            extension.after,
+            range,
+        );
         Ok(Operator::Range(Box::new(range_selector(
             source,
             self.current,
             dt,
             range,
+            extension,
         ))))
     }
 

@@ -108,6 +108,17 @@ fn instant_selector_lookback_offset_and_at() {
 }
 
 #[test]
+fn smoothed_selector_interpolates() {
+    let e = engine(false);
+    let s = store(&[(&[("__name__", "m")], &[(0, 0.0), (2, 20.0), (4, 40.0)])]);
+    // Exact at 2m, halfway between 2m and 4m at 3m, carried forward after the last sample.
+    assert_eq!(instant(&e, &s, "m smoothed", 2), vec!["m 20"]);
+    assert_eq!(instant(&e, &s, "m smoothed", 3), vec!["m 30"]);
+    assert_eq!(instant(&e, &s, "m smoothed", 6), vec!["m 40"]);
+    assert_eq!(range(&e, &s, "m smoothed", 0, 2, 1), vec!["m [0@0 10@1 20@2]"]);
+}
+
+#[test]
 fn stale_markers_end_series() {
     let mut s = basic();
     let l = Labels::from_pairs([("__name__", "a"), ("job", "x")]);

@@ -113,12 +113,26 @@ pub trait WindowSource: Send {
     }
 }
 
+/// How far the samples of a window reach beyond its nominal bounds `(end - range, end]`:
+/// zero for classic windows; for `anchored` and `smoothed` range selectors, the lookback
+/// before the start (and, smoothed, after the end), so that functions can pick or
+/// interpolate values at the nominal bounds. [`RangeStep::range_start`] and
+/// [`RangeStep::range_end`] always carry the nominal bounds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowExtension {
+    /// Milliseconds before `range_start` that the window's samples reach back.
+    pub before: i64,
+    /// Milliseconds after `range_end` that the window's samples reach forward.
+    pub after: i64,
+}
+
 /// A range-vector operator that slides a window over each series of a [`WindowSource`].
 pub struct RangeWindows<S: WindowSource> {
     source: S,
     steps: QueryTimeRange,
     data_time: DataTime,
     range: i64,
+    extension: WindowExtension,
     slider: WindowSlider,
     stream: Option<Box<dyn SampleStream>>,
     next_step: usize,
@@ -132,10 +146,19 @@ impl<S: WindowSource> RangeWindows<S> {
             steps,
             data_time,
             range,
+            extension: WindowExtension::default(),
             slider: WindowSlider::default(),
             stream: None,
             next_step: 0,
         }
+    }
+}
+
+impl<S: WindowSource> RangeWindows<S> {
+    /// Lets the windows' samples reach beyond their nominal bounds.
+    pub fn with_extension(mut self, extension: WindowExtension) -> Self {
+        self.extension = extension;
+        self
     }
 }
 
@@ -163,7 +186,11 @@ impl<S: WindowSource> RangeVectorOperator for RangeWindows<S> {
         self.next_step += 1;
         let end = self.data_time.of(t);
         let start = end.saturating_sub(self.range);
-        self.slider.slide(stream.as_mut(), start, end, cx)?;
+        let (low, high) = (
+            start.saturating_sub(self.extension.before),
+            end.saturating_add(self.extension.after),
+        );
+        self.slider.slide(stream.as_mut(), low, high, cx)?;
         Ok(Some(self.slider.step(t, start, end)))
     }
 

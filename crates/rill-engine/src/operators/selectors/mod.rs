@@ -10,7 +10,7 @@ mod range;
 mod source;
 mod storage;
 
-pub use instant::InstantSelector;
+pub use instant::{InstantMode, InstantSelector};
 pub use range::range_selector;
 pub use source::SelectorSource;
 pub use storage::StorageHandle;
