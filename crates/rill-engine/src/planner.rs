@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rill_model::SelectHints;
 use rill_promql::{
-    AtModifier, BinaryExpr, Cardinality, DurationExpr, Expr, MatrixSelector, RangeMode, SubqueryExpr, UnaryExpr,
+    AtModifier, BinaryExpr, Call, Cardinality, DurationExpr, Expr, MatrixSelector, RangeMode, SubqueryExpr, UnaryExpr,
     VectorMatching, VectorSelector,
 };
 
@@ -147,6 +147,7 @@ impl<'a> Planner<'a> {
             dt,
             lookback,
             mode,
+            vs.pos,
         ))))
     }
 
@@ -311,6 +312,7 @@ impl<'a> Planner<'a> {
                 Ok(Operator::Instant(op))
             }
             Expr::Call(c) => {
+                check_extended_range_args(c)?;
                 let registry = self.registry;
                 let def = registry
                     .get(&c.name)
@@ -319,6 +321,35 @@ impl<'a> Planner<'a> {
             }
         }
     }
+}
+
+/// Functions whose range argument may be `anchored` (Prometheus's `AnchoredSafeFunctions`):
+/// such windows hold samples outside their bounds, which only these functions expect.
+const ANCHORED_SAFE: [&str; 5] = ["changes", "delta", "increase", "rate", "resets"];
+/// Functions whose range argument may be `smoothed` (Prometheus's `SmoothedSafeFunctions`).
+const SMOOTHED_SAFE: [&str; 3] = ["delta", "increase", "rate"];
+
+/// Rejects `anchored` / `smoothed` range arguments of functions that cannot take them, with
+/// Prometheus's error.
+fn check_extended_range_args(c: &Call) -> Result<()> {
+    for arg in &c.args {
+        let Expr::MatrixSelector(ms) = arg.unparen() else {
+            continue;
+        };
+        let (name, safe): (&str, &[&str]) = match ms.mode {
+            RangeMode::Classic => continue,
+            RangeMode::Anchored => ("anchored", &ANCHORED_SAFE),
+            RangeMode::Smoothed => ("smoothed", &SMOOTHED_SAFE),
+        };
+        if !safe.contains(&c.name.as_str()) {
+            return Err(Error::exec(format!(
+                "{name} modifier can only be used with: {} - not with {}",
+                safe.join(", "),
+                c.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl ArgPlanner for Planner<'_> {

@@ -7,12 +7,17 @@
 //! interpolates linearly between the samples around `d` within `(d - lookback, d + lookback]`
 //! (the sample at `d` if there is one; the last one before `d` when none follows).
 
-use rill_model::{Sample, Value};
+use std::sync::Arc;
 
+use rill_model::{CounterResetHint, FloatHistogram, HistogramError, Sample, Value};
+use rill_promql::PosRange;
+
+use crate::annotations::Annotation;
 use crate::context::QueryContext;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::memory::PooledVec;
 use crate::operator::InstantVectorOperator;
+use crate::operator::Window;
 use crate::operators::samples::SampleStream;
 use crate::operators::selectors::SelectorSource;
 use crate::operators::window::{DataTime, WindowSlider, WindowSource};
@@ -38,6 +43,11 @@ pub struct InstantSelector {
     mode: InstantMode,
     /// Samples counted for the previously returned series, released on the next call.
     counted: usize,
+    /// Where the selector is, for annotations.
+    pos: PosRange,
+    /// Metric names of the series, for annotations (smoothed mode only).
+    names: Vec<Option<String>>,
+    next: usize,
 }
 
 impl InstantSelector {
@@ -48,6 +58,7 @@ impl InstantSelector {
         data_time: DataTime,
         lookback: i64,
         mode: InstantMode,
+        pos: PosRange,
     ) -> Self {
         InstantSelector {
             source,
@@ -56,6 +67,9 @@ impl InstantSelector {
             lookback,
             mode,
             counted: 0,
+            pos,
+            names: Vec::new(),
+            next: 0,
         }
     }
 
@@ -109,6 +123,7 @@ impl InstantSelector {
         &self,
         stream: &mut dyn SampleStream,
         out: &mut InstantVectorSeriesData,
+        name: &str,
         cx: &mut QueryContext,
     ) -> Result<()> {
         let mut slider = WindowSlider::default();
@@ -116,27 +131,117 @@ impl InstantSelector {
             let d = self.data_time.of(t);
             slider.slide(stream, d - self.lookback, d.saturating_add(self.lookback), cx)?;
             let w = slider.step(t, d, d);
-            if !w.histograms.is_empty() {
-                slider.reset(cx);
-                return Err(Error::Internal(
-                    "smoothed selectors over native histograms are not implemented yet".into(),
-                ));
-            }
-            let after = w.floats.iter().position(|p| p.t >= d).unwrap_or(w.floats.len());
-            let prev = after.checked_sub(1).and_then(|i| w.floats.get(i));
-            let value = match (prev, w.floats.get(after)) {
-                (_, Some(next)) if next.t == d => Some(next.f),
-                (Some(p), Some(n)) => Some(p.f + (n.f - p.f) * (d - p.t) as f64 / (n.t - p.t) as f64),
-                (Some(p), None) => Some(p.f),
-                (None, _) => None,
+            let point = match (w.floats.is_empty(), w.histograms.is_empty()) {
+                (true, true) => None,
+                (false, true) => around(&w.floats, d).and_then(|(p, n)| smooth_float(p, n, d)).map(Smoothed::Float),
+                (true, false) => match around(&w.histograms, d) {
+                    Some((p, n)) => smooth_histogram(p, n, d)
+                        .map_err(|_| {
+                            Annotation::warning(
+                                format!(
+                                    "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {name:?}"
+                                ),
+                                self.pos,
+                            )
+                        })
+                        .map(|h| h.map(Smoothed::Histogram))
+                        .unwrap_or_else(|a| {
+                            cx.annotate(a);
+                            None
+                        }),
+                    None => None,
+                },
+                (false, false) => {
+                    cx.annotate(Annotation::warning(
+                        format!("encountered a mix of histograms and floats for metric name {name:?}"),
+                        self.pos,
+                    ));
+                    None
+                }
             };
-            if let Some(f) = value {
-                out.floats.push(FPoint { t, f })?;
+            match point {
+                Some(Smoothed::Float(f)) => out.floats.push(FPoint { t, f })?,
+                Some(Smoothed::Histogram(h)) => out.histograms.push(HPoint { t, h })?,
+                None => {}
             }
         }
         slider.reset(cx);
         Ok(())
     }
+}
+
+/// A smoothed value.
+enum Smoothed {
+    Float(f64),
+    Histogram(Arc<FloatHistogram>),
+}
+
+/// Anything with a timestamp in a window.
+trait Timed {
+    fn t(&self) -> i64;
+}
+
+impl Timed for FPoint {
+    fn t(&self) -> i64 {
+        self.t
+    }
+}
+
+impl Timed for HPoint {
+    fn t(&self) -> i64 {
+        self.t
+    }
+}
+
+/// The last point before `d` and the first at or after it; `None` without a point before or
+/// at `d`.
+fn around<'a, T: Timed>(w: &Window<'a, T>, d: i64) -> Option<(Option<&'a T>, Option<&'a T>)> {
+    let after = w.iter().position(|p| p.t() >= d).unwrap_or(w.len());
+    let prev = after.checked_sub(1).and_then(|i| w.get(i));
+    let next = w.get(after);
+    (prev.is_some() || next.is_some_and(|n| n.t() == d)).then_some((prev, next))
+}
+
+/// The float at `d`: the point at `d`, the interpolation between its neighbours, or the
+/// last value when nothing follows.
+fn smooth_float(prev: Option<&FPoint>, next: Option<&FPoint>, d: i64) -> Option<f64> {
+    match (prev, next) {
+        (_, Some(n)) if n.t == d => Some(n.f),
+        (Some(p), Some(n)) => Some(p.f + (n.f - p.f) * (d - p.t) as f64 / (n.t - p.t) as f64),
+        (Some(p), None) => Some(p.f),
+        (None, _) => None,
+    }
+}
+
+/// The histogram at `d`, like [`smooth_float`]. A counter histogram that was reset between
+/// the neighbours is modelled as restarting from zero. Fails when the neighbours mix
+/// exponential and custom buckets.
+fn smooth_histogram(
+    prev: Option<&HPoint>,
+    next: Option<&HPoint>,
+    d: i64,
+) -> std::result::Result<Option<Arc<FloatHistogram>>, HistogramError> {
+    let (p, n) = match (prev, next) {
+        (_, Some(n)) if n.t == d => return Ok(Some(n.h.clone())),
+        (Some(p), Some(n)) => (p, n),
+        (Some(p), None) => return Ok(Some(p.h.clone())),
+        (None, _) => return Ok(None),
+    };
+    if p.h.uses_custom_buckets() != n.h.uses_custom_buckets() {
+        return Err(HistogramError::IncompatibleSchema);
+    }
+    let fraction = (d - p.t) as f64 / (n.t - p.t) as f64;
+    let is_counter = n.h.counter_reset_hint != CounterResetHint::Gauge;
+    let mut h = (*n.h).clone();
+    if is_counter && n.h.detect_reset(&p.h) {
+        h.mul(fraction);
+    } else {
+        h.sub(&p.h)?;
+        h.mul(fraction);
+        h.add(&p.h)?;
+    }
+    h.compact(0);
+    Ok(Some(Arc::new(h)))
 }
 
 /// The latest sample at or before a moving data time.
@@ -171,7 +276,14 @@ impl Cursor<'_> {
 
 impl InstantVectorOperator for InstantSelector {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
-        self.source.series_metadata(cx)
+        let meta = self.source.series_metadata(cx)?;
+        if self.mode == InstantMode::Smoothed {
+            self.names = meta
+                .iter()
+                .map(|m| m.labels.metric_name().map(str::to_string))
+                .collect();
+        }
+        Ok(meta)
     }
 
     fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
@@ -186,9 +298,13 @@ impl InstantVectorOperator for InstantSelector {
             histograms: PooledVec::with_capacity(0, &cx.tracker)?,
         };
         match self.mode {
-            InstantMode::Smoothed => self.smoothed(stream.as_mut(), &mut out, cx)?,
+            InstantMode::Smoothed => {
+                let name = self.names.get(self.next).cloned().flatten().unwrap_or_default();
+                self.smoothed(stream.as_mut(), &mut out, &name, cx)?;
+            }
             InstantMode::Latest | InstantMode::SampleTimestamps => self.latest(stream.as_mut(), &mut out)?,
         }
+        self.next += 1;
         self.counted = out.floats.len() + out.histograms.len();
         cx.add_samples(self.counted)?;
         Ok(Some(out))
