@@ -11,12 +11,13 @@ use crate::context::QueryContext;
 use crate::error::{Error, Result};
 use crate::operator::Operator;
 use crate::operators::dedup::DUPLICATE_LABELSET;
+use crate::operators::names::without_metadata_labels;
 use crate::result::{MatrixSeries, QueryValue, VectorElement};
 use crate::types::{QueryTimeRange, SeriesMetadata};
 
 fn final_labels(meta: SeriesMetadata, delayed_name_removal: bool) -> Labels {
     if delayed_name_removal && meta.drop_name {
-        meta.labels.without_metric_name()
+        without_metadata_labels(&meta.labels)
     } else {
         meta.labels
     }

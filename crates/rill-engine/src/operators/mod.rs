@@ -16,6 +16,7 @@ pub mod binops;
 pub mod buffer;
 pub mod dedup;
 pub mod literals;
+pub mod names;
 pub mod ring;
 pub mod samples;
 pub mod selectors;

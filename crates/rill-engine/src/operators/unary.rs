@@ -7,17 +7,8 @@ use rill_model::FloatHistogram;
 use crate::context::QueryContext;
 use crate::error::Result;
 use crate::operator::{InstantVectorOperator, ScalarOperator};
+use crate::operators::names::drop_metric_name;
 use crate::types::{InstantVectorSeriesData, ScalarData, SeriesMetadata};
-
-/// Marks or removes the metric name of `meta`, as an operation that changes a series'
-/// meaning does: with delayed name removal the name stays until the end of the query.
-pub fn drop_metric_name(meta: &mut SeriesMetadata, delayed: bool) {
-    if delayed {
-        meta.drop_name = true;
-    } else {
-        meta.labels = meta.labels.without_metric_name();
-    }
-}
 
 /// `-h` for a native histogram: every count and the sum change sign.
 pub fn negate_histogram(h: &FloatHistogram) -> FloatHistogram {

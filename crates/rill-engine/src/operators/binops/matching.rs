@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::memory::PooledVec;
 use crate::operators::binops::changes_metric_schema;
 use crate::operators::binops::elem::Operand;
+use crate::operators::names::METADATA_LABELS;
 use crate::types::{InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
 
 /// The labels two series are matched on: the `on(...)` labels, or all labels except the
@@ -59,7 +60,9 @@ impl Signatures {
 pub fn result_labels(many: &Labels, one: &Labels, op: BinaryOp, m: &VectorMatching) -> Labels {
     let mut b = many.to_builder();
     if changes_metric_schema(op) {
-        b.del(METRIC_NAME);
+        for n in METADATA_LABELS {
+            b.del(n);
+        }
     }
     if m.card == Cardinality::OneToOne {
         if m.on {

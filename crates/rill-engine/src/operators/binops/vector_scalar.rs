@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, ScalarOperator};
 use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop};
-use crate::operators::unary::drop_metric_name;
+use crate::operators::names::drop_metric_name;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, ScalarData, SeriesMetadata};
 
 /// A binary operation between an instant vector and a scalar.

@@ -19,6 +19,7 @@ use crate::operator::InstantVectorOperator;
 use crate::operators::binops::matching::{Dense, Signatures, labels_in_braces, match_labels, result_labels};
 use crate::operators::binops::{BinarySpec, ElemValue, Operand, changes_metric_schema, elem_binop};
 use crate::operators::buffer::SeriesBuffer;
+use crate::operators::names::without_metadata_labels;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, SeriesMetadata};
 
 /// The series of one signature on both sides, and the output series they produce
@@ -235,7 +236,7 @@ impl VectorVectorBinary {
             if self.spec.delayed_name_removal {
                 drop_name = true;
             } else {
-                labels = labels.without_metric_name();
+                labels = without_metadata_labels(&labels);
             }
         }
         SeriesMetadata { labels, drop_name }
