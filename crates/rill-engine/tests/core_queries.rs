@@ -308,3 +308,20 @@ fn canceled_queries_stop() {
         .unwrap_err();
     assert!(matches!(err, Error::Canceled(_)), "{err}");
 }
+
+#[test]
+fn extreme_times_do_not_panic() {
+    let e = engine(false);
+    let s = basic();
+    for q in [
+        "a @ 9223372036854775",
+        "a offset -100000000y",
+        "a[5m] @ -9223372036854775",
+        "a[1y:1m] offset 100000y",
+        "a smoothed",
+    ] {
+        // Errors are fine; panics are not.
+        let _ = e.instant_query(&s, q, i64::MAX / 2);
+        let _ = e.instant_query(&s, q, i64::MIN / 2);
+    }
+}

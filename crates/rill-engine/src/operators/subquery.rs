@@ -26,7 +26,7 @@ pub fn subquery_steps(outer: &QueryTimeRange, data_time: DataTime, range: i64, s
     // The first multiple of `step` strictly after `low`.
     let start = (low.div_euclid(step) + 1).saturating_mul(step);
     let end = if last >= start {
-        start + (last - start) / step * step
+        start.saturating_add(last.saturating_sub(start) / step * step)
     } else {
         start
     };

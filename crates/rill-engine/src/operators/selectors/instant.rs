@@ -99,7 +99,7 @@ impl InstantSelector {
             // Step invariant: one lookup, repeated at every step.
             if let Some(s) = cursor
                 .at(first)?
-                .filter(|s| s.t > first - self.lookback && !s.v.is_stale())
+                .filter(|s| s.t > first.saturating_sub(self.lookback) && !s.v.is_stale())
             {
                 let s = s.clone();
                 for t in self.steps.times() {
@@ -110,7 +110,10 @@ impl InstantSelector {
         }
         for t in self.steps.times() {
             let d = self.data_time.of(t);
-            if let Some(s) = cursor.at(d)?.filter(|s| s.t > d - self.lookback && !s.v.is_stale()) {
+            if let Some(s) = cursor
+                .at(d)?
+                .filter(|s| s.t > d.saturating_sub(self.lookback) && !s.v.is_stale())
+            {
                 let s = s.clone();
                 self.push_point(out, t, &s)?;
             }
@@ -129,7 +132,12 @@ impl InstantSelector {
         let mut slider = WindowSlider::default();
         for t in self.steps.times() {
             let d = self.data_time.of(t);
-            slider.slide(stream, d - self.lookback, d.saturating_add(self.lookback), cx)?;
+            slider.slide(
+                stream,
+                d.saturating_sub(self.lookback),
+                d.saturating_add(self.lookback),
+                cx,
+            )?;
             let w = slider.step(t, d, d);
             let point = match (w.floats.is_empty(), w.histograms.is_empty()) {
                 (true, true) => None,
