@@ -85,6 +85,12 @@ impl<'a, T> Window<'a, T> {
 }
 
 /// The window of one series at one step.
+///
+/// For `anchored` and `smoothed` range selectors the samples reach beyond the nominal bounds:
+/// back to one lookback delta before `range_start` (and, smoothed, one lookback delta after
+/// `range_end`), so functions can pick or interpolate the values at the bounds, as
+/// Prometheus's `extendFloats` does. The planner only lets Prometheus's anchored-/smoothed-safe
+/// functions (`rate`, `increase`, `delta`, and for anchored also `changes`, `resets`) see them.
 #[derive(Clone, Copy, Debug)]
 pub struct RangeStep<'a> {
     /// The step's evaluation time (ms), as the step appears in the output.
