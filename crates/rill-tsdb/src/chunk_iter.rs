@@ -85,7 +85,8 @@ impl SeriesChunks {
 }
 
 impl SeriesChunks {
-    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+    /// The next chunk (typed errors; the trait method wraps this).
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         loop {
             let Some(first) = self.chunks.get(self.pos) else {
                 return Ok(None);

@@ -43,6 +43,18 @@ pub enum Error {
         /// The codec error.
         source: rill_codec::Error,
     },
+    /// An API was used against its contract (series out of order, a sample outside the
+    /// block's time range, ...); the message says which rule was broken.
+    #[error("{0}")]
+    Invalid(String),
+    /// An imported text file is malformed; `line` is 1-based.
+    #[error("line {line}: {reason}")]
+    Import {
+        /// The offending line.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -6,15 +6,35 @@
 //! intersection with Prometheus's matcher semantics; chunks outside the query range are never
 //! read, and chunks are handed out still encoded, pointing into the mapping. Format notes live in
 //! `docs/format/`. Corrupt files give [`Error`]s naming the file and offset, never panics.
+//!
+//! Writing: [`BlockWriter`] writes blocks in Prometheus's format (promtool reads them);
+//! [`compact_blocks`] / [`compact_planned`] merge blocks like Prometheus's leveled compactor;
+//! [`apply_retention`] deletes blocks by time and size; [`import_text`] backfills an
+//! OpenMetrics / Prometheus text file into blocks. Every new block appears atomically (written
+//! under `<ULID>.tmp-for-creation`, fsynced, renamed), and obsolete blocks are hidden from
+//! readers before they are deleted ([`data_dir`]).
 
 pub mod block;
 mod chunk_iter;
+pub mod compact;
+pub mod data_dir;
 mod decbuf;
 pub mod decode;
+pub mod dump;
 pub mod error;
+mod fsutil;
+pub mod import;
 mod mmap;
 pub mod querier;
+pub mod retention;
+#[cfg(test)]
+mod test_util;
+pub mod ulid;
 
 pub use block::Block;
+pub use block::writer::{BlockWriter, WriterOptions, WrittenBlock};
+pub use compact::{compact_blocks, compact_planned};
 pub use error::{Error, Result};
+pub use import::{ImportOptions, ImportStats, import_text};
 pub use querier::{BlockQuerier, BlockSet, Db, MergedSeriesSet};
+pub use retention::apply_retention;

@@ -15,7 +15,8 @@ use rill_model::{Labels, Matcher, Querier, Queryable, SelectHints, Series, Serie
 use crate::block::Block;
 use crate::block::postings::BoxPostings;
 use crate::chunk_iter::{ChunkSource, SeriesChunks};
-use crate::error::{Error, Result};
+use crate::data_dir::live_blocks;
+use crate::error::Result;
 
 /// The persisted blocks of a data directory, sorted by start time.
 #[derive(Clone, Debug, Default)]
@@ -23,25 +24,15 @@ pub struct BlockSet {
     blocks: Vec<Arc<Block>>,
 }
 
-/// Whether `name` looks like a block ULID (26 Crockford base32 characters).
-fn is_ulid(name: &str) -> bool {
-    name.len() == 26 && name.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-}
-
 impl BlockSet {
-    /// Opens every block directory (a ULID-named directory with a `meta.json`) in `data_dir`.
+    /// Opens every live block of `data_dir` (see [`crate::data_dir`]: ULID-named directories
+    /// with a `meta.json`, skipping blocks marked deletable or superseded by a compacted block).
     /// Other entries (`wal/`, `chunks_head/`, the lock file, temporary dirs) are ignored.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        let entries = std::fs::read_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
-        let mut blocks = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(data_dir, e))?;
-            let path = entry.path();
-            let is_block = entry.file_name().to_str().is_some_and(is_ulid) && path.join("meta.json").is_file();
-            if is_block {
-                blocks.push(Block::open(&path)?);
-            }
-        }
+        let blocks = live_blocks(data_dir)?
+            .iter()
+            .map(|b| Block::open(&b.dir))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self::from_blocks(blocks))
     }
 
@@ -233,7 +224,9 @@ pub struct MergedSeriesSet {
 }
 
 impl MergedSeriesSet {
-    fn next_merged(&mut self) -> Result<Option<Series>> {
+    /// The next series' labels and its chunks from every block (crate-internal form of
+    /// `next`, used by compaction to keep typed errors).
+    pub(crate) fn next_chunks(&mut self) -> Result<Option<(Labels, SeriesChunks)>> {
         let Some(labels) = self
             .heads
             .iter()
@@ -252,9 +245,13 @@ impl MergedSeriesSet {
                 *head = it.next()?;
             }
         }
-        Ok(Some(Series {
+        Ok(Some((labels, SeriesChunks::new(chunks))))
+    }
+
+    fn next_merged(&mut self) -> Result<Option<Series>> {
+        Ok(self.next_chunks()?.map(|(labels, chunks)| Series {
             labels,
-            chunks: Box::new(SeriesChunks::new(chunks)),
+            chunks: Box::new(chunks),
         }))
     }
 }

@@ -2,40 +2,69 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// Sample/series/chunk counts recorded by the block's writer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BlockStats {
     /// Number of samples.
+    #[serde(skip_serializing_if = "is_zero")]
     pub num_samples: u64,
     /// Number of float samples (newer Prometheus versions only).
+    #[serde(skip_serializing_if = "is_zero")]
     pub num_float_samples: u64,
     /// Number of histogram samples (newer Prometheus versions only).
+    #[serde(skip_serializing_if = "is_zero")]
     pub num_histogram_samples: u64,
     /// Number of series.
+    #[serde(skip_serializing_if = "is_zero")]
     pub num_series: u64,
     /// Number of chunks.
+    #[serde(skip_serializing_if = "is_zero")]
     pub num_chunks: u64,
     /// Number of tombstones.
+    #[serde(skip_serializing_if = "is_zero")]
     pub num_tombstones: u64,
 }
 
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// A block named as the parent of a compacted block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BlockDesc {
+    /// The parent's ULID.
+    pub ulid: String,
+    /// The parent's first millisecond.
+    pub min_time: i64,
+    /// The parent's end (exclusive).
+    pub max_time: i64,
+}
+
 /// How the block came to be.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct BlockCompaction {
     /// Compaction level (1 = written from the head or by backfill).
     pub level: u32,
     /// ULIDs of the level-1 blocks merged into this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+    /// Set on a block whose data was compacted away: readers skip it and it is deleted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deletable: bool,
+    /// The blocks merged into this one; once this block exists they are obsolete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<BlockDesc>,
 }
 
 /// The parsed `meta.json` of a block.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockMeta {
     /// The block's ULID (also its directory name).

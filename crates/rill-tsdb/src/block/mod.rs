@@ -6,6 +6,7 @@ pub mod matchers;
 pub mod meta;
 pub mod postings;
 pub mod tombstones;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 
