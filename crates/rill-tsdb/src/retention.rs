@@ -91,3 +91,68 @@ fn beyond_size(blocks: &[BlockDir], limit: u64, extra: u64) -> Result<usize> {
     }
     Ok(blocks.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::writer::BlockWriter;
+    use crate::test_util::{labels, temp_dir};
+    use rill_model::Sample;
+
+    const H: i64 = 3_600_000;
+
+    /// Blocks [0,2h), [2h,4h), ..., [8h,10h), each with one sample per minute.
+    fn blocks(dir: &Path) -> Vec<PathBuf> {
+        (0..5)
+            .map(|k| {
+                let mut w = BlockWriter::new(dir, k * 2 * H, (k + 1) * 2 * H).unwrap();
+                let s = (0..120).map(|i| Sample::float(k * 2 * H + i * 60_000, i as f64));
+                w.add_series(&labels(&[("n", "x")]), s).unwrap();
+                w.finish().unwrap().unwrap().dir
+            })
+            .collect()
+    }
+
+    #[test]
+    fn deletes_beyond_time() {
+        let dir = temp_dir("ret-time");
+        let b = blocks(&dir);
+        // Newest maxt 10h; 6h retention drops blocks ending at or before 4h.
+        let deleted = apply_retention(&dir, Some(Duration::from_secs(6 * 3600)), None).unwrap();
+        assert_eq!(deleted, [b[1].clone(), b[0].clone()]);
+        assert_eq!(live_blocks(&dir).unwrap().len(), 3);
+        assert!(
+            apply_retention(&dir, Some(Duration::from_secs(6 * 3600)), None)
+                .unwrap()
+                .is_empty()
+        );
+        // The newest block is never deleted by time, and zero disables the limit.
+        assert!(apply_retention(&dir, Some(Duration::ZERO), None).unwrap().is_empty());
+        apply_retention(&dir, Some(Duration::from_millis(1)), None).unwrap();
+        assert_eq!(live_blocks(&dir).unwrap().len(), 1);
+        assert!(b[4].exists());
+    }
+
+    #[test]
+    fn deletes_oldest_beyond_size() {
+        let dir = temp_dir("ret-size");
+        let b = blocks(&dir);
+        let one = live_blocks(&dir)
+            .unwrap()
+            .iter()
+            .map(|b| b.size().unwrap())
+            .max()
+            .unwrap();
+        let deleted = apply_retention(&dir, None, Some(one * 3 + one / 2)).unwrap();
+        assert_eq!(deleted, [b[1].clone(), b[0].clone()]);
+        let opts = RetentionOptions {
+            size: Some(one * 2),
+            extra_bytes: one,
+            ..RetentionOptions::default()
+        };
+        assert_eq!(apply_retention_with(&dir, &opts).unwrap(), [b[3].clone(), b[2].clone()]);
+        // Even the newest block goes when it alone is too big.
+        assert_eq!(apply_retention(&dir, None, Some(1)).unwrap(), [b[4].clone()]);
+        assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
+    }
+}

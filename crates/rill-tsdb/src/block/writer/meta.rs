@@ -30,11 +30,21 @@ pub(crate) fn write_meta(dir: &Path, meta: &BlockMeta) -> Result<()> {
     crate::fsutil::rename_durably(&tmp, &path)
 }
 
-/// Writes an empty tombstones file (magic, version 1, CRC of no stones) into `dir`.
-pub(crate) fn write_empty_tombstones(dir: &Path) -> Result<()> {
+/// Writes `dir/tombstones` holding the deleted intervals `(series_ref, mint, maxt)`
+/// (inclusive ms; see `docs/format/tombstones.md`) and fsyncs it. An empty list gives the
+/// empty file every new block carries. Replacing an existing file goes through a temporary
+/// file and a rename.
+pub fn write_tombstones(dir: &Path, stones: &[(u64, i64, i64)]) -> Result<()> {
     let mut e = Encbuf::default();
     e.put_be32(TOMBSTONES_MAGIC);
     e.put_byte(1);
+    for &(series, mint, maxt) in stones {
+        e.put_uvarint(series);
+        e.put_varint(mint);
+        e.put_varint(maxt);
+    }
     e.put_crc_from(5);
-    write_file_synced(&dir.join("tombstones"), e.bytes())
+    let tmp = dir.join("tombstones.tmp");
+    write_file_synced(&tmp, e.bytes())?;
+    crate::fsutil::rename_durably(&tmp, &dir.join("tombstones"))
 }

@@ -41,6 +41,7 @@ use crate::ulid::new_ulid;
 
 pub use self::chunks::DEFAULT_SEGMENT_SIZE;
 pub(crate) use self::meta::write_meta;
+pub use self::meta::write_tombstones;
 pub use self::series::SAMPLES_PER_CHUNK;
 
 /// Tuning knobs of [`BlockWriter`].
@@ -335,7 +336,7 @@ impl BlockWriter {
             compaction,
             version: 1,
         };
-        meta::write_empty_tombstones(&self.tmp_dir)?;
+        write_tombstones(&self.tmp_dir, &[])?;
         write_meta(&self.tmp_dir, &meta)?;
         sync_dir(&self.tmp_dir.join("chunks"))?;
         sync_dir(&self.tmp_dir)?;
