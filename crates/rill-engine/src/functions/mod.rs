@@ -13,6 +13,7 @@
 //! `timestamp`. Signatures always come from [`rill_promql::standard_signature`].
 
 pub mod absent;
+pub mod batch;
 pub mod changes;
 pub mod classic_buckets;
 pub mod common;

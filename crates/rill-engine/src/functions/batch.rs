@@ -1,0 +1,486 @@
+//! Series-at-once functions: the shape WebAssembly UDFs need, where crossing into the function
+//! costs ~50 ns, so one call must carry all steps of one series instead of one window.
+//!
+//! ```text
+//!  range:       RangeVectorOperator ─► every step's window of one series, merged into one
+//!               sorted sample list + per-step [start, end) offsets (+ the sample before the
+//!               window, if asked) ─► SeriesRangeRun::series(all steps) ─► one value per step
+//!  element-wise: InstantVectorOperator ─► all floats of one series ─► SeriesElementRun::series
+//! ```
+//! A function is a factory of per-query *runs* ([`SeriesRangeFunction::start`]): a run holds
+//! per-query state (for a UDF, its sandboxed instance) and is dropped with the query. This is
+//! an addition next to [`crate::functions::RangeFunction`]; built-ins keep their per-window shape.
+//! Only float samples are handed over: histogram samples are ignored by range functions and
+//! dropped by element-wise ones, and steps whose window holds no float are skipped.
+
+use std::sync::Arc;
+
+use rill_promql::{Call, DurationExpr, DurationOp, Expr, Signature, ValueType};
+
+use crate::context::QueryContext;
+use crate::error::{Error, Result};
+use crate::functions::common::{ScalarArgs, drop_name, plan_instant, plan_range, plan_scalar, step_index};
+use crate::memory::PooledVec;
+use crate::operator::{InstantVectorOperator, Operator, RangeVectorOperator, Window};
+use crate::registry::{ArgPlanner, FunctionDef, FunctionFactory};
+use crate::types::{FPoint, InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
+
+/// One step of a [`SeriesWindows`] batch: where its window lies in the merged sample list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchStep {
+    /// The step's evaluation time (ms), as it appears in the output.
+    pub step_time: i64,
+    /// Window start in data time, exclusive (the call's own range, after `offset` and `@`).
+    pub range_start: i64,
+    /// Window end in data time, inclusive.
+    pub range_end: i64,
+    /// Index of the window's first sample in [`SeriesWindows::samples`].
+    pub start: usize,
+    /// One past the index of the window's last sample (`start < end` always).
+    pub end: usize,
+    /// Index of the last sample at or before `range_start` (at most the engine's lookback
+    /// delta before it), when the function asked for it and one exists; always `start - 1`.
+    pub prev: Option<usize>,
+}
+
+/// All non-empty windows of one series, as one batch.
+pub struct SeriesWindows<'a> {
+    /// The series' float samples used by any step, in time order, each once.
+    pub samples: &'a [FPoint],
+    /// The steps with a non-empty window, in time order.
+    pub steps: &'a [BatchStep],
+    /// Scalar arguments per step, row-major: `args[i * n_args + j]` is argument `j` at step `i`.
+    pub args: &'a [f64],
+    /// Number of scalar arguments.
+    pub n_args: usize,
+    /// The range of the windows in milliseconds (the call's own range).
+    pub range_ms: i64,
+    /// The input series' metric name, or `""`.
+    pub metric_name: &'a str,
+}
+
+/// A range function computing all steps of a series in one call.
+pub trait SeriesRangeFunction: Send + Sync + 'static {
+    /// Whether each step also needs the last sample before its window (VictoriaMetrics's `xrate`).
+    fn needs_previous_sample(&self) -> bool {
+        false
+    }
+
+    /// Whether the output keeps the input's metric name; most functions drop it.
+    fn keeps_name(&self) -> bool {
+        false
+    }
+
+    /// Starts one query's use of the function (called once, before the first series).
+    fn start(&self, cx: &mut QueryContext) -> Result<Box<dyn SeriesRangeRun>>;
+}
+
+/// One query's use of a [`SeriesRangeFunction`].
+pub trait SeriesRangeRun: Send {
+    /// Computes one value per step of `windows` into `out` (same length, all `None` on entry;
+    /// `None` means no output at that step).
+    fn series(&mut self, windows: &SeriesWindows<'_>, out: &mut [Option<f64>], cx: &mut QueryContext) -> Result<()>;
+}
+
+/// An element-wise float function computing all points of a series in one call.
+pub trait SeriesElementFunction: Send + Sync + 'static {
+    /// Starts one query's use of the function (called once, before the first series).
+    fn start(&self, cx: &mut QueryContext) -> Result<Box<dyn SeriesElementRun>>;
+}
+
+/// One query's use of a [`SeriesElementFunction`].
+pub trait SeriesElementRun: Send {
+    /// Computes `out[i]` from `values[i]` and the scalar arguments at that point
+    /// (`args[i * n_args + j]`); `None` drops the point.
+    fn series(
+        &mut self,
+        values: &[f64],
+        args: &[f64],
+        n_args: usize,
+        out: &mut [Option<f64>],
+        cx: &mut QueryContext,
+    ) -> Result<()>;
+}
+
+impl FunctionDef {
+    /// A range function with the given signature (exactly one range-vector argument, anywhere,
+    /// the others scalars) computed series by series by `f`.
+    pub fn range_series(name: &str, signature: Signature, f: Arc<dyn SeriesRangeFunction>) -> FunctionDef {
+        FunctionDef {
+            name: name.to_string(),
+            signature,
+            factory: Arc::new(RangeSeriesFactory { f }),
+        }
+    }
+
+    /// An element-wise function with the given signature (an instant vector, then scalars)
+    /// computed series by series by `f`.
+    pub fn elementwise_series(name: &str, signature: Signature, f: Arc<dyn SeriesElementFunction>) -> FunctionDef {
+        FunctionDef {
+            name: name.to_string(),
+            signature,
+            factory: Arc::new(ElementSeriesFactory { f }),
+        }
+    }
+}
+
+/// `expr` (a range selector or subquery) with its range widened by `extra_ms`, so windows
+/// also hold the samples just before the call's own range.
+fn widen_range(expr: &Expr, extra_ms: i64) -> Option<Expr> {
+    let widen = |range: &DurationExpr| {
+        DurationExpr::Binary(
+            DurationOp::Add,
+            Box::new(range.clone()),
+            Box::new(DurationExpr::from_millis(extra_ms)),
+        )
+    };
+    match expr.unparen() {
+        Expr::MatrixSelector(m) => {
+            let mut m = m.clone();
+            m.range = widen(&m.range);
+            Some(Expr::MatrixSelector(m))
+        }
+        Expr::Subquery(s) => {
+            let mut s = s.clone();
+            s.range = widen(&s.range);
+            Some(Expr::Subquery(s))
+        }
+        _ => None,
+    }
+}
+
+struct RangeSeriesFactory {
+    f: Arc<dyn SeriesRangeFunction>,
+}
+
+impl FunctionFactory for RangeSeriesFactory {
+    fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator> {
+        let matrix_idx = call
+            .args
+            .iter()
+            .position(|a| a.value_type() == ValueType::Matrix)
+            .ok_or_else(|| Error::Internal(format!("{}(): no range-vector argument", call.name)))?;
+        let extra_ms = if self.f.needs_previous_sample() {
+            planner.options().lookback_delta_ms.max(1)
+        } else {
+            0
+        };
+        let input = if extra_ms > 0 {
+            let mut widened = call.clone();
+            let arg = widened
+                .args
+                .get_mut(matrix_idx)
+                .ok_or_else(|| Error::Internal(format!("{}(): missing range argument", call.name)))?;
+            *arg = widen_range(arg, extra_ms)
+                .ok_or_else(|| Error::Internal(format!("{}(): range argument is not a selector", call.name)))?;
+            plan_range(&widened, matrix_idx, planner)?
+        } else {
+            plan_range(call, matrix_idx, planner)?
+        };
+        let scalars = (0..call.args.len())
+            .filter(|&i| i != matrix_idx)
+            .map(|i| plan_scalar(call, i, planner))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Operator::Instant(Box::new(RangeSeriesOperator {
+            input,
+            n_args: scalars.len(),
+            args: ScalarArgs::new(scalars),
+            f: self.f.clone(),
+            run: None,
+            extra_ms,
+            time_range: planner.time_range(),
+            delayed_name_removal: planner.options().features.delayed_name_removal,
+            names: Vec::new(),
+            next: 0,
+            steps: Vec::new(),
+            args_buf: Vec::new(),
+            out: Vec::new(),
+        })))
+    }
+}
+
+/// Drives a [`SeriesRangeFunction`]: gathers each series' windows into one batch.
+struct RangeSeriesOperator {
+    input: Box<dyn RangeVectorOperator>,
+    n_args: usize,
+    args: ScalarArgs,
+    f: Arc<dyn SeriesRangeFunction>,
+    run: Option<Box<dyn SeriesRangeRun>>,
+    /// How much the input's range was widened to find previous samples (0: not widened).
+    extra_ms: i64,
+    time_range: QueryTimeRange,
+    delayed_name_removal: bool,
+    names: Vec<Option<Arc<str>>>,
+    next: usize,
+    steps: Vec<BatchStep>,
+    args_buf: Vec<f64>,
+    out: Vec<Option<f64>>,
+}
+
+/// Number of samples in `w` at or before `t`.
+fn count_until(w: &Window<'_, FPoint>, t: i64) -> usize {
+    let head = w.head.partition_point(|p| p.t <= t);
+    if head < w.head.len() {
+        head
+    } else {
+        head + w.tail.partition_point(|p| p.t <= t)
+    }
+}
+
+/// Adds one window to the batch: its samples not yet in `samples`, and its step record.
+fn add_window(
+    samples: &mut PooledVec<FPoint>,
+    w: &Window<'_, FPoint>,
+    step_time: i64,
+    range_start: i64,
+    range_end: i64,
+    with_prev: bool,
+) -> Result<Option<BatchStep>> {
+    let split = count_until(w, range_start);
+    if split == w.len() {
+        return Ok(None);
+    }
+    let first = if with_prev && split > 0 { split - 1 } else { split };
+    let Some(first_t) = w.get(first).map(|p| p.t) else {
+        return Ok(None);
+    };
+    let last_t = samples.last().map_or(i64::MIN, |p| p.t);
+    for p in w.iter().skip(first).filter(|p| p.t > last_t) {
+        samples.push(*p)?;
+    }
+    let base = samples.partition_point(|p| p.t < first_t);
+    let start = base + (split - first);
+    let end = base + (w.len() - first);
+    if samples.get(base).map(|p| p.t) != Some(first_t) || end > samples.len() {
+        return Err(Error::Internal(format!(
+            "series batch: window at {step_time} does not line up with earlier windows"
+        )));
+    }
+    Ok(Some(BatchStep {
+        step_time,
+        range_start,
+        range_end,
+        start,
+        end,
+        prev: (first < split).then_some(base),
+    }))
+}
+
+impl InstantVectorOperator for RangeSeriesOperator {
+    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
+        self.args.resolve(cx)?;
+        let input = self.input.series_metadata(cx)?;
+        self.names = input.iter().map(|m| m.labels.metric_name().map(Arc::from)).collect();
+        let keep = self.f.keeps_name();
+        let delayed = self.delayed_name_removal;
+        Ok(input
+            .into_iter()
+            .map(|m| if keep { m } else { drop_name(m, delayed) })
+            .collect())
+    }
+
+    fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
+        if !self.input.next_series(cx)? {
+            return Ok(None);
+        }
+        cx.check("range function")?;
+        if self.run.is_none() {
+            self.run = Some(self.f.start(cx)?);
+        }
+        let name = self.names.get(self.next).cloned().flatten();
+        self.next += 1;
+        let range_ms = self.input.range_ms() - self.extra_ms;
+        let mut samples = PooledVec::<FPoint>::with_capacity(0, &cx.tracker)?;
+        self.steps.clear();
+        self.args_buf.clear();
+        while let Some(w) = self.input.next_step_samples(cx)? {
+            let range_start = w.range_start + self.extra_ms;
+            let step = add_window(
+                &mut samples,
+                &w.floats,
+                w.step_time,
+                range_start,
+                w.range_end,
+                self.extra_ms > 0,
+            )?;
+            if let Some(step) = step {
+                if !self.args.is_empty() {
+                    let idx = step_index(&self.time_range, step.step_time)?;
+                    self.args_buf.extend_from_slice(self.args.at(idx));
+                }
+                self.steps.push(step);
+            }
+        }
+        self.out.clear();
+        self.out.resize(self.steps.len(), None);
+        let windows = SeriesWindows {
+            samples: &samples,
+            steps: &self.steps,
+            args: &self.args_buf,
+            n_args: self.n_args,
+            range_ms,
+            metric_name: name.as_deref().unwrap_or(""),
+        };
+        if let (Some(run), false) = (self.run.as_mut(), self.steps.is_empty()) {
+            run.series(&windows, &mut self.out, cx)?;
+        }
+        drop(samples);
+        let mut floats = PooledVec::<FPoint>::with_capacity(self.out.iter().flatten().count(), &cx.tracker)?;
+        for (step, v) in self.steps.iter().zip(&self.out) {
+            if let Some(f) = *v {
+                floats.push(FPoint { t: step.step_time, f })?;
+            }
+        }
+        Ok(Some(InstantVectorSeriesData {
+            floats,
+            histograms: PooledVec::with_capacity(0, &cx.tracker)?,
+        }))
+    }
+
+    fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
+        self.run = None;
+        self.input.finalize(cx)?;
+        self.args.finalize(cx)
+    }
+}
+
+struct ElementSeriesFactory {
+    f: Arc<dyn SeriesElementFunction>,
+}
+
+impl FunctionFactory for ElementSeriesFactory {
+    fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator> {
+        let input = plan_instant(call, 0, planner)?;
+        let scalars = (1..call.args.len())
+            .map(|i| plan_scalar(call, i, planner))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Operator::Instant(Box::new(ElementSeriesOperator {
+            input,
+            n_args: scalars.len(),
+            args: ScalarArgs::new(scalars),
+            f: self.f.clone(),
+            run: None,
+            time_range: planner.time_range(),
+            delayed_name_removal: planner.options().features.delayed_name_removal,
+            args_buf: Vec::new(),
+            out: Vec::new(),
+        })))
+    }
+}
+
+/// Drives a [`SeriesElementFunction`] over every series of its input.
+struct ElementSeriesOperator {
+    input: Box<dyn InstantVectorOperator>,
+    n_args: usize,
+    args: ScalarArgs,
+    f: Arc<dyn SeriesElementFunction>,
+    run: Option<Box<dyn SeriesElementRun>>,
+    time_range: QueryTimeRange,
+    delayed_name_removal: bool,
+    args_buf: Vec<f64>,
+    out: Vec<Option<f64>>,
+}
+
+impl InstantVectorOperator for ElementSeriesOperator {
+    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
+        self.args.resolve(cx)?;
+        let delayed = self.delayed_name_removal;
+        Ok(self
+            .input
+            .series_metadata(cx)?
+            .into_iter()
+            .map(|m| drop_name(m, delayed))
+            .collect())
+    }
+
+    fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
+        let Some(data) = self.input.next_series(cx)? else {
+            return Ok(None);
+        };
+        if self.run.is_none() {
+            self.run = Some(self.f.start(cx)?);
+        }
+        let mut values = PooledVec::<f64>::with_capacity(data.floats.len(), &cx.tracker)?;
+        self.args_buf.clear();
+        for p in data.floats.iter() {
+            values.push(p.f)?;
+            if !self.args.is_empty() {
+                let idx = step_index(&self.time_range, p.t)?;
+                self.args_buf.extend_from_slice(self.args.at(idx));
+            }
+        }
+        self.out.clear();
+        self.out.resize(values.len(), None);
+        if let (Some(run), false) = (self.run.as_mut(), values.is_empty()) {
+            run.series(&values, &self.args_buf, self.n_args, &mut self.out, cx)?;
+        }
+        let mut floats = PooledVec::<FPoint>::with_capacity(values.len(), &cx.tracker)?;
+        for (p, v) in data.floats.iter().zip(&self.out) {
+            if let Some(f) = *v {
+                floats.push(FPoint { t: p.t, f })?;
+            }
+        }
+        Ok(Some(InstantVectorSeriesData {
+            floats,
+            histograms: PooledVec::with_capacity(0, &cx.tracker)?,
+        }))
+    }
+
+    fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
+        self.run = None;
+        self.input.finalize(cx)?;
+        self.args.finalize(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(ts: &[i64]) -> Vec<FPoint> {
+        ts.iter().map(|&t| FPoint { t, f: t as f64 }).collect()
+    }
+
+    #[test]
+    fn overlapping_windows_share_samples_and_find_the_previous_one() {
+        let tracker = crate::memory::MemoryTracker::new(0);
+        let mut samples = PooledVec::<FPoint>::with_capacity(0, &tracker).unwrap();
+        // Range 20, widened by 10: window (0, 30] for step 30 holds 5..30 step 5.
+        let w1 = pts(&[5, 10, 15, 20, 25, 30]);
+        let s1 = add_window(&mut samples, &Window::contiguous(&w1), 30, 10, 30, true).unwrap();
+        assert_eq!(
+            s1,
+            Some(BatchStep {
+                step_time: 30,
+                range_start: 10,
+                range_end: 30,
+                start: 1,
+                end: 5,
+                prev: Some(0)
+            })
+        );
+        // Next step 40, ring buffer split in two: (10, 40].
+        let (h, t) = (pts(&[15, 20, 25]), pts(&[30, 35, 40]));
+        let s2 = add_window(&mut samples, &Window { head: &h, tail: &t }, 40, 20, 40, true).unwrap();
+        assert_eq!(s2.map(|s| (s.prev, s.start, s.end)), Some((Some(2), 3, 7)));
+        assert_eq!(
+            samples.iter().map(|p| p.t).collect::<Vec<_>>(),
+            vec![10, 15, 20, 25, 30, 35, 40]
+        );
+        // Only samples before the window: no step.
+        let before = pts(&[45]);
+        assert_eq!(
+            add_window(&mut samples, &Window::contiguous(&before), 60, 50, 60, true).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn without_previous_sample_windows_start_inside_the_range() {
+        let tracker = crate::memory::MemoryTracker::new(0);
+        let mut samples = PooledVec::<FPoint>::with_capacity(0, &tracker).unwrap();
+        let w = pts(&[11, 12]);
+        let s = add_window(&mut samples, &Window::contiguous(&w), 12, 10, 12, false).unwrap();
+        assert_eq!(s.map(|s| (s.prev, s.start, s.end)), Some((None, 0, 2)));
+    }
+}
