@@ -13,16 +13,24 @@
 //! OpenMetrics / Prometheus text file into blocks. Every new block appears atomically (written
 //! under `<ULID>.tmp-for-creation`, fsynced, renamed), and obsolete blocks are hidden from
 //! readers before they are deleted ([`data_dir`]).
+//!
+//! Ingesting: [`Db::open`] replays the Prometheus-format WAL ([`wal`], `docs/format/wal.md`)
+//! into the in-memory [`head`], serves blocks and head merged, accepts appends through
+//! `rill_model::Appendable` (acknowledged once in the WAL, fsynced per [`FsyncPolicy`]) and
+//! compacts the head into blocks, checkpointing the WAL and applying retention.
 
 pub mod block;
 mod chunk_iter;
 pub mod compact;
 pub mod data_dir;
+pub mod db;
+mod db_querier;
 mod decbuf;
 pub mod decode;
 pub mod dump;
 pub mod error;
 mod fsutil;
+pub mod head;
 pub mod import;
 mod mmap;
 pub mod querier;
@@ -30,11 +38,14 @@ pub mod retention;
 #[cfg(test)]
 mod test_util;
 pub mod ulid;
+pub mod wal;
 
 pub use block::Block;
 pub use block::writer::{BlockWriter, WriterOptions, WrittenBlock};
 pub use compact::{compact_blocks, compact_planned};
+pub use db::{Db, DbOptions};
 pub use error::{Error, Result};
 pub use import::{ImportOptions, ImportStats, import_text};
-pub use querier::{BlockQuerier, BlockSet, Db, MergedSeriesSet};
+pub use querier::{BlockQuerier, BlockSet, MergedSeriesSet};
 pub use retention::apply_retention;
+pub use wal::FsyncPolicy;

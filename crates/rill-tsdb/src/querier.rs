@@ -38,7 +38,11 @@ impl BlockSet {
 
     /// A set of already opened blocks.
     pub fn from_blocks(blocks: Vec<Block>) -> Self {
-        let mut blocks: Vec<Arc<Block>> = blocks.into_iter().map(Arc::new).collect();
+        Self::from_shared(blocks.into_iter().map(Arc::new).collect())
+    }
+
+    /// A set of blocks already shared (e.g. a set plus a newly written block).
+    pub fn from_shared(mut blocks: Vec<Arc<Block>>) -> Self {
         blocks.sort_by(|a, b| (a.meta().min_time, &a.meta().ulid).cmp(&(b.meta().min_time, &b.meta().ulid)));
         Self { blocks }
     }
@@ -66,32 +70,6 @@ impl BlockSet {
 impl Queryable for BlockSet {
     fn querier(&self, mint: i64, maxt: i64) -> rill_model::Result<Box<dyn Querier>> {
         Ok(Box::new(self.block_querier(mint, maxt)))
-    }
-}
-
-/// A read-only view of a Prometheus data directory (persisted blocks only, for now).
-#[derive(Clone, Debug, Default)]
-pub struct Db {
-    blocks: BlockSet,
-}
-
-impl Db {
-    /// Opens the blocks of `data_dir` without taking the lock or touching anything on disk.
-    pub fn open_read_only(data_dir: &Path) -> Result<Self> {
-        Ok(Self {
-            blocks: BlockSet::open(data_dir)?,
-        })
-    }
-
-    /// The persisted blocks.
-    pub fn blocks(&self) -> &BlockSet {
-        &self.blocks
-    }
-}
-
-impl Queryable for Db {
-    fn querier(&self, mint: i64, maxt: i64) -> rill_model::Result<Box<dyn Querier>> {
-        self.blocks.querier(mint, maxt)
     }
 }
 
