@@ -137,3 +137,25 @@ fn stack_probe() {
     let joined = handle.map(|h| h.join());
     assert!(matches!(joined, Ok(Ok(()))), "probe thread failed");
 }
+
+/// `sort_by_label_desc` over the demo's classic-histogram buckets panics inside the standard
+/// library's sort ("user-provided comparison function does not correctly implement a total
+/// order"): `natural_cmp` (functions/sort.rs) returns `Equal` for different strings whose digit
+/// runs have the same value (`"0.05"` vs `"0.005"`: `05` and `005` are both 5), and `compare`
+/// then skips the full-label-set tie break. Fix: in `natural_cmp`, break numeric ties by the
+/// text (`i.cmp(&j).then_with(|| x.cmp(y))`), and in `SortBy::compare` fall back to
+/// `a.0.cmp(b.0)` whenever the label comparison is `Equal`.
+#[test]
+fn sort_by_label_on_bucket_bounds_does_not_panic() {
+    let mut store = MemoryStore::new();
+    rill_codec::demo::demo_dataset(&mut store).unwrap_or_else(|e| panic!("demo: {e}"));
+    let t = 1_700_006_901_000;
+    for q in [
+        "sort_by_label_desc(http_request_duration_seconds_bucket, \"le\", \"method\", \"job\")",
+        "sort_by_label(http_request_duration_seconds_bucket, \"le\")",
+        "month(stddev(process_resident_memory_bytes) or sort_by_label_desc(http_request_duration_seconds_bucket, \"le\", `method`, `job`))",
+    ] {
+        let r = std::panic::catch_unwind(|| engine().instant_query(&store, q, t).map(|r| r.value));
+        assert!(r.is_ok(), "{q} panicked");
+    }
+}

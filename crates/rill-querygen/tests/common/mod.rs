@@ -57,6 +57,28 @@ pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// The class of a problem: its text without quoted parts and digits (which vary by input).
+fn class_of(problem: &str) -> String {
+    let mut class = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in problem.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => {
+                quoted = !quoted;
+                if quoted {
+                    class.push_str("\"…\"");
+                }
+            }
+            _ if quoted || c.is_ascii_digit() => {}
+            c => class.push(c),
+        }
+    }
+    class.chars().take(120).collect()
+}
+
 /// Failures found by a run, grouped by class (the problem text without digits), each class
 /// with its count and first reproducing case.
 #[derive(Default)]
@@ -67,7 +89,7 @@ pub struct Failures {
 impl Failures {
     /// Records a failure of case `index` (of the run's seed) on `input`.
     pub fn add(&mut self, seed: u64, index: u64, kind: &str, input: &str, problem: &str) {
-        let class: String = problem.chars().filter(|c| !c.is_ascii_digit()).take(90).collect();
+        let class = class_of(problem);
         let entry = self.classes.entry(class).or_insert_with(|| {
             let shown: String = input.chars().take(600).collect();
             (
