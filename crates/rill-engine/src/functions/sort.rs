@@ -50,30 +50,59 @@ impl SortBy {
                 _ => a.1.total_cmp(&b.1),
             },
             SortBy::Labels { names, desc } => {
+                // As Prometheus: the first named label whose values differ decides, in natural
+                // order; when all are equal, the full label sets do, so the order is total.
                 let ord = names
                     .iter()
                     .map(|n| (a.0.get_or_empty(n), b.0.get_or_empty(n)))
                     .find(|(x, y)| x != y)
-                    .map_or_else(|| a.0.cmp(b.0), |(x, y)| natural_cmp(x, y));
+                    .map_or(Ordering::Equal, |(x, y)| natural_cmp(x, y))
+                    .then_with(|| a.0.cmp(b.0));
                 if *desc { ord.reverse() } else { ord }
             }
         }
     }
 }
 
-/// Natural order of strings: runs of digits compare as numbers, other runs as text.
+/// Natural order of strings, as Prometheus's `natsort.Compare` (github.com/facette/natsort):
+/// both strings are split into runs of ASCII digits and runs of other characters; two digit
+/// runs compare as numbers, any other pair of runs as bytes; a string whose runs are a prefix
+/// of the other's comes first (`"a" < "a1"`, `"1.2.3" < "1.11.3"`).
+///
+/// natsort is not a total order, and Rust's sort may panic on one that is not, so where it is
+/// inconsistent this decides: digit runs of equal value but different text (`"0.05"` vs
+/// `"0.005"`, which natsort calls each less than the other) are ordered by their text, but
+/// only once every run compared equal by value (so `"05b"` still sorts after `"5a"`, as in
+/// Prometheus); digit runs beyond `i64`, which Go compares as text (not transitively), compare
+/// by value. Only equal strings compare `Equal`.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (ca, cb) = (chunks(a), chunks(b));
+    let mut text_tie = Ordering::Equal;
     for (x, y) in ca.iter().zip(cb.iter()) {
-        let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
-            (Ok(i), Ok(j)) => i.cmp(&j),
-            _ => x.cmp(y),
+        let ord = if is_digits(x) && is_digits(y) {
+            if text_tie == Ordering::Equal {
+                text_tie = x.cmp(y);
+            }
+            numeric_cmp(x, y)
+        } else {
+            x.cmp(y)
         };
         if ord != Ordering::Equal {
             return ord;
         }
     }
-    ca.len().cmp(&cb.len())
+    ca.len().cmp(&cb.len()).then(text_tie)
+}
+
+/// Whether a run is a digit run (runs are never empty).
+fn is_digits(run: &str) -> bool {
+    run.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Compares two digit runs by the numbers they spell, whatever their length.
+fn numeric_cmp(x: &str, y: &str) -> Ordering {
+    let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+    x.len().cmp(&y.len()).then_with(|| x.cmp(y))
 }
 
 fn chunks(s: &str) -> Vec<&str> {
@@ -223,6 +252,105 @@ mod tests {
         assert_eq!(natural_cmp("a10", "a2"), Ordering::Greater);
         assert_eq!(natural_cmp("b", "a10"), Ordering::Greater);
         assert_eq!(natural_cmp("a", "a1"), Ordering::Less);
+        assert_eq!(natural_cmp("1.2.3", "1.11.3"), Ordering::Less);
+        assert_eq!(natural_cmp("1.11.3", "1.111.3"), Ordering::Less);
+        assert_eq!(natural_cmp("4m5", "4m600"), Ordering::Less);
+        // natsort decides by the later run before looking at leading zeros.
+        assert_eq!(natural_cmp("05b", "5a"), Ordering::Greater);
+    }
+
+    #[test]
+    fn natural_order_matches_natsort_examples() {
+        let mut list = vec![
+            "1000X Radonius Maximus",
+            "000050X Radonius",
+            "10X Radonius",
+            "200X Radonius",
+            "20X Radonius",
+            "20X Radonius Prime",
+            "Allegia 50 Clasteron",
+            "Allegia 500 Clasteron",
+            "Allegia 50B Clasteron",
+            "Allegia 6R Clasteron",
+            "Alpha 2A-8000",
+            "Alpha 2A-900",
+            "Alpha 2",
+            "Alpha 2A",
+        ];
+        list.sort_by(|a, b| natural_cmp(a, b));
+        let want = [
+            "10X Radonius",
+            "20X Radonius",
+            "20X Radonius Prime",
+            "000050X Radonius",
+            "200X Radonius",
+            "1000X Radonius Maximus",
+            "Allegia 6R Clasteron",
+            "Allegia 50 Clasteron",
+            "Allegia 50B Clasteron",
+            "Allegia 500 Clasteron",
+            "Alpha 2",
+            "Alpha 2A",
+            "Alpha 2A-900",
+            "Alpha 2A-8000",
+        ];
+        assert_eq!(list, want);
+    }
+
+    /// Equal-valued digit runs and huge numbers, where natsort itself is inconsistent, still
+    /// get a total order: only equal strings tie, and the order is antisymmetric and
+    /// transitive over every triple.
+    #[test]
+    fn natural_order_is_total() {
+        let words = [
+            "",
+            "0",
+            "00",
+            "5",
+            "05",
+            "005",
+            "0.05",
+            "0.005",
+            "0.5",
+            "a",
+            "a1",
+            "a01",
+            "1a",
+            "01a",
+            "10",
+            "3",
+            "+Inf",
+            "le",
+            "200000000000000000000",
+            "99999999999999999999",
+            "18446744073709551616",
+        ];
+        for a in words {
+            for b in words {
+                let ab = natural_cmp(a, b);
+                assert_eq!(ab, natural_cmp(b, a).reverse(), "{a:?} vs {b:?}");
+                assert_eq!(ab == Ordering::Equal, a == b, "{a:?} vs {b:?}");
+                for c in words {
+                    if ab != Ordering::Greater && natural_cmp(b, c) != Ordering::Greater {
+                        assert_ne!(natural_cmp(a, c), Ordering::Greater, "{a:?} <= {b:?} <= {c:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn label_order_breaks_ties_by_label_set() {
+        let by = SortBy::Labels {
+            names: vec!["le".to_string()],
+            desc: false,
+        };
+        let a = Labels::from_pairs([("le", "0.05"), ("x", "1")]);
+        let b = Labels::from_pairs([("le", "0.005"), ("x", "1")]);
+        let c = Labels::from_pairs([("le", "0.05"), ("x", "2")]);
+        assert_eq!(by.compare((&b, 0.0), (&a, 0.0)), Ordering::Less);
+        assert_eq!(by.compare((&a, 0.0), (&c, 0.0)), Ordering::Less);
+        assert_eq!(by.compare((&c, 0.0), (&a, 0.0)), Ordering::Greater);
     }
 
     #[test]
