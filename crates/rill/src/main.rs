@@ -2,8 +2,8 @@
 //! data file or the demo dataset (`rill query`).
 
 mod data;
-mod json;
 mod query;
+mod serve;
 mod table;
 mod test_cmd;
 
@@ -27,6 +27,9 @@ enum Command {
     Test(TestArgs),
     /// Evaluate a PromQL expression (instant, or range with --start/--end/--step).
     Query(QueryArgs),
+    /// Serve Prometheus's HTTP API (queries, remote write and read) over a data directory
+    /// or the demo dataset.
+    Serve(serve::ServeArgs),
 }
 
 /// Arguments of `rill test`.
@@ -82,5 +85,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Test(args) => test_cmd::run(&args.files, !args.no_cross_checks),
         Command::Query(args) => query::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -9,7 +9,9 @@ use rill_model::MemoryStore;
 use rill_model::time::{parse_duration, parse_timestamp};
 
 use crate::data::{last_timestamp, load_text_file};
-use crate::{Format, QueryArgs, json, table};
+use rill_server::json;
+
+use crate::{Format, QueryArgs, table};
 
 /// Parses a step as Prometheus's API does: float seconds, or a duration like `1m`.
 fn parse_step(s: &str) -> Result<i64> {

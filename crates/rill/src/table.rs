@@ -5,7 +5,7 @@ use std::fmt::Write;
 use rill_engine::{QueryValue, VectorElement};
 use rill_model::FloatHistogram;
 
-use crate::json::{format_timestamp, format_value};
+use rill_server::json::{format_timestamp, format_value};
 
 fn histogram(h: &FloatHistogram) -> String {
     format!(
