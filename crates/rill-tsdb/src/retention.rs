@@ -43,7 +43,7 @@ pub fn apply_retention(data_dir: &Path, time: Option<Duration>, size: Option<u64
 /// [`apply_retention`] with all options.
 pub fn apply_retention_with(data_dir: &Path, opts: &RetentionOptions) -> Result<Vec<PathBuf>> {
     let mut blocks = live_blocks(data_dir)?;
-    blocks.sort_by(|a, b| b.meta.max_time.cmp(&a.meta.max_time));
+    blocks.sort_by_key(|b| std::cmp::Reverse(b.meta.max_time));
     let mut cut = blocks.len();
     if let Some(t) = opts.time {
         cut = cut.min(beyond_time(&blocks, t));

@@ -88,7 +88,7 @@ fn round_trips_floats_histograms_and_stale_markers() {
     assert_eq!(b.meta.stats.num_samples, 630);
     assert_eq!(b.meta.stats.num_histogram_samples, 310);
     assert_eq!(b.meta.compaction.level, 1);
-    assert_eq!(b.meta.compaction.sources, [b.meta.ulid.clone()]);
+    assert_eq!(b.meta.compaction.sources, std::slice::from_ref(&b.meta.ulid));
     assert_data(&dir, &series);
 
     // Chunking: 120-sample cuts, histogram cuts at the reset and the layout change, floats
