@@ -2,6 +2,7 @@
 //! data file or the demo dataset (`rill query`).
 
 mod data;
+mod import_cmd;
 mod query;
 mod serve;
 mod table;
@@ -27,6 +28,8 @@ enum Command {
     Test(TestArgs),
     /// Evaluate a PromQL expression (instant, or range with --start/--end/--step).
     Query(QueryArgs),
+    /// Backfill an OpenMetrics / Prometheus text file (with timestamps) into TSDB blocks.
+    Import(import_cmd::ImportArgs),
     /// Serve Prometheus's HTTP API (queries, remote write and read) over a data directory
     /// or the demo dataset.
     Serve(serve::ServeArgs),
@@ -57,7 +60,8 @@ enum Format {
 struct QueryArgs {
     /// The PromQL expression.
     expr: String,
-    /// OpenMetrics / Prometheus text file to load.
+    /// A TSDB data directory (Prometheus's or Rill's blocks), or an OpenMetrics / Prometheus
+    /// text file to load.
     #[arg(long, conflicts_with = "demo")]
     data: Option<PathBuf>,
     /// Use the built-in demo dataset (the default time is its end).
@@ -86,5 +90,6 @@ fn main() -> ExitCode {
         Command::Test(args) => test_cmd::run(&args.files, !args.no_cross_checks),
         Command::Query(args) => query::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Import(args) => import_cmd::run(&args),
     }
 }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use rill_codec::demo::{DEMO_END_MS, demo_dataset};
 use rill_engine::{Engine, EngineOptions, QueryResult};
-use rill_model::MemoryStore;
 use rill_model::time::{parse_duration, parse_timestamp};
+use rill_model::{MemoryStore, Queryable};
 
 use crate::data::{last_timestamp, load_text_file};
 use rill_server::json;
@@ -35,16 +35,21 @@ fn timestamp(s: &str) -> Result<i64> {
     parse_timestamp(s).with_context(|| format!("invalid time {s:?}"))
 }
 
-/// The store and the default evaluation time.
-fn store(args: &QueryArgs) -> Result<(MemoryStore, i64)> {
+/// The storage and the default evaluation time.
+fn store(args: &QueryArgs) -> Result<(Box<dyn Queryable>, i64)> {
     if args.demo {
         let mut store = MemoryStore::new();
         demo_dataset(&mut store).context("building the demo dataset")?;
-        return Ok((store, DEMO_END_MS));
+        return Ok((Box::new(store), DEMO_END_MS));
     }
     let Some(path) = &args.data else {
-        return Ok((MemoryStore::new(), now_ms()));
+        return Ok((Box::new(MemoryStore::new()), now_ms()));
     };
+    if path.is_dir() {
+        let db = rill_tsdb::Db::open_read_only(path).with_context(|| format!("opening {}", path.display()))?;
+        let newest = db.blocks().blocks().iter().map(|b| b.meta().max_time - 1).max();
+        return Ok((Box::new(db), newest.unwrap_or_else(now_ms)));
+    }
     // Samples without timestamps are stamped with the requested time, else now.
     let stamp = match (&args.time, &args.end) {
         (Some(t), _) | (None, Some(t)) => timestamp(t)?,
@@ -52,7 +57,7 @@ fn store(args: &QueryArgs) -> Result<(MemoryStore, i64)> {
     };
     let store = load_text_file(path, stamp)?;
     let default = last_timestamp(&store).unwrap_or(stamp);
-    Ok((store, default))
+    Ok((Box::new(store), default))
 }
 
 fn evaluate(args: &QueryArgs) -> Result<std::result::Result<QueryResult, rill_engine::Error>> {
@@ -60,7 +65,7 @@ fn evaluate(args: &QueryArgs) -> Result<std::result::Result<QueryResult, rill_en
     let engine = Engine::with_builtins(EngineOptions::default());
     Ok(match (&args.start, &args.end, &args.step) {
         (Some(start), Some(end), Some(step)) => engine.range_query(
-            &store,
+            &*store,
             &args.expr,
             timestamp(start)?,
             timestamp(end)?,
@@ -68,7 +73,7 @@ fn evaluate(args: &QueryArgs) -> Result<std::result::Result<QueryResult, rill_en
         ),
         _ => {
             let t = args.time.as_deref().map(timestamp).transpose()?.unwrap_or(default_time);
-            engine.instant_query(&store, &args.expr, t)
+            engine.instant_query(&*store, &args.expr, t)
         }
     })
 }
