@@ -127,7 +127,6 @@ async fn execute(
     let (mut writer, body) = body::channel();
     let state = st.clone();
     tokio::task::spawn_blocking(move || {
-        let _slot = slot;
         state.metrics.queries_running.inc();
         let eval_start = Instant::now();
         let result = catch_panic(|| {
@@ -140,6 +139,8 @@ async fn execute(
         let result = match result {
             Ok(r) => r,
             Err(e) => {
+                // Free the slot before answering, so the client's next query finds it free.
+                drop(slot);
                 let _ = head_tx.send(Err(e));
                 return;
             }
@@ -164,6 +165,8 @@ async fn execute(
         if let Err(e) = written {
             tracing::warn!(error = %e, "response not fully written");
         }
+        // The slot is freed before the last buffer is handed over (when `writer` drops).
+        drop(slot);
     });
     match head_rx.await {
         Ok(Ok(())) => {
