@@ -12,7 +12,8 @@ use rill_server::{Server, ServerConfig, SharedMemoryStore};
 /// Arguments of `rill serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// Prometheus data directory to serve (read-only for now); default: the demo dataset.
+    /// Data directory (Prometheus's or Rill's blocks, head and WAL; remote write lands in it);
+    /// default: the demo dataset in memory.
     #[arg(long)]
     data: Option<PathBuf>,
     /// Address to listen on (overrides the config file).
@@ -26,9 +27,7 @@ pub struct ServeArgs {
 /// Runs the server until SIGTERM/SIGINT.
 pub fn run(args: &ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     match serve(args) {
@@ -48,11 +47,16 @@ fn serve(args: &ServeArgs) -> Result<()> {
     if let Some(l) = &args.listen {
         config.listen = l.clone();
     }
+    let mut db: Option<Arc<rill_tsdb::Db>> = None;
     let server = match &args.data {
         Some(dir) => {
-            let db = rill_tsdb::Db::open_read_only(dir).with_context(|| format!("opening {}", dir.display()))?;
-            tracing::info!(dir = %dir.display(), "serving a read-only data directory");
-            Server::new(config.clone(), Arc::new(db), None)
+            let opened = Arc::new(
+                rill_tsdb::Db::open(dir, rill_tsdb::db::DbOptions::default())
+                    .with_context(|| format!("opening {}", dir.display()))?,
+            );
+            tracing::info!(dir = %dir.display(), "serving a data directory (head + WAL + blocks)");
+            db = Some(opened.clone());
+            Server::new(config.clone(), opened.clone(), Some(opened))
         }
         None => {
             let mut store = MemoryStore::new();
@@ -74,5 +78,10 @@ fn serve(args: &ServeArgs) -> Result<()> {
             .serve(listener, rill_server::server::shutdown_signal())
             .await
             .context("serving")
-    })
+    })?;
+    // In-flight requests have finished: flush and fsync the WAL.
+    if let Some(db) = db {
+        db.close().context("closing the database")?;
+    }
+    Ok(())
 }
