@@ -12,6 +12,7 @@
 //! in-memory store, Prometheus blocks, or the TSDB.
 
 pub mod api;
+pub mod ast_json;
 pub mod body;
 pub mod config;
 pub mod error;

@@ -205,6 +205,23 @@ async fn status_and_misc_endpoints() {
     assert_eq!(body, r#"{"status":"success","data":"sum by (job) (up)"}"#);
     let (code, _) = s.get("/api/v1/format_query?query=sum(").await;
     assert_eq!(code, 400);
+    let want = r#"{"status":"success","data":{"expr":{"anchored":false,"matchers":[{"name":"__name__","type":"=","value":"up"}],"name":"up","offset":0,"smoothed":false,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"},"grouping":["job"],"op":"sum","param":null,"type":"aggregation","without":false}}"#;
+    let (code, body) = s
+        .get(&format!("/api/v1/parse_query?query={}", enc("sum by(job)(up)")))
+        .await;
+    assert_eq!((code, body.as_str()), (200, want));
+    let (code, body) = s
+        .post_form("/api/v1/parse_query", &format!("query={}", enc("sum by(job)(up)")))
+        .await;
+    assert_eq!((code, body.as_str()), (200, want));
+    let (code, body) = s.get("/api/v1/parse_query?query=sum(").await;
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            400,
+            r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"}"#
+        )
+    );
     let (_, body) = s.get("/api/v1/query_exemplars?query=up").await;
     assert_eq!(body, r#"{"status":"success","data":[]}"#);
     let (_, body) = s.get("/api/v1/metadata").await;

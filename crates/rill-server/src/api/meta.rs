@@ -1,5 +1,5 @@
 //! Metadata endpoints: `/api/v1/series`, `/labels`, `/label/<name>/values`, `/metadata`,
-//! `/query_exemplars`, `/format_query`.
+//! `/query_exemplars`, `/format_query`, `/parse_query`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use rill_model::{Labels, Matcher, SelectHints};
 
 use crate::api::query::St;
+use crate::ast_json;
 use crate::error::ApiError;
 use crate::gate::run_blocking;
 use crate::json;
@@ -227,5 +228,16 @@ pub async fn format_query(State(st): St, p: Params) -> Response {
             .parse(p.get("query"))
             .map_err(|e| ApiError::invalid_param("query", e))
             .map(|expr| success(&[], |w| json::write_str(w, &expr.to_string()))),
+    )
+}
+
+/// `GET|POST /api/v1/parse_query`: the query's syntax tree as JSON, like Prometheus's.
+pub async fn parse_query(State(st): St, p: Params) -> Response {
+    let engine = st.engine(None, None);
+    into_response(
+        engine
+            .parse(p.get("query"))
+            .map_err(|e| ApiError::invalid_param("query", e))
+            .map(|expr| success(&[], |w| ast_json::write_ast(w, &expr, st.registry.as_ref()))),
     )
 }

@@ -26,6 +26,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
             get(meta::query_exemplars).post(meta::query_exemplars),
         )
         .route("/api/v1/format_query", get(meta::format_query).post(meta::format_query))
+        .route("/api/v1/parse_query", get(meta::parse_query).post(meta::parse_query))
         .route("/api/v1/status/buildinfo", get(status::buildinfo))
         .route("/api/v1/status/runtimeinfo", get(status::runtimeinfo))
         .route("/api/v1/status/flags", get(status::flags))
