@@ -129,7 +129,7 @@ impl Engine {
         );
         let storage_handle = Arc::new(StorageHandle::new());
         let mut planner = Planner::new(&self.registry, &self.options, storage_handle.clone(), range);
-        let root = planner.plan_expr(expr)?;
+        let root = planner.plan_root(expr)?;
         if let Some((mint, maxt)) = planner.data_range() {
             storage_handle.set(storage.querier(mint, maxt)?);
         }
@@ -179,7 +179,7 @@ mod tests {
         let mut cx = QueryContext::unlimited();
         let handle = Arc::new(StorageHandle::new());
         let mut planner = Planner::new(engine.registry(), engine.options(), handle.clone(), range);
-        let root = planner.plan_expr(&expr).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let root = planner.plan_root(&expr).unwrap_or_else(|e| panic!("{q}: {e}"));
         if let Some((mint, maxt)) = planner.data_range() {
             handle.set(s.querier(mint, maxt).unwrap_or_else(|e| panic!("{e}")));
         }

@@ -23,7 +23,9 @@ use crate::operators::binops::{
 };
 use crate::operators::dedup::DedupMerge;
 use crate::operators::literals::{NumberLiteral, StringLiteral};
-use crate::operators::selectors::{InstantMode, InstantSelector, SelectorSource, StorageHandle, range_selector};
+use crate::operators::selectors::{
+    BoundaryPoints, InstantMode, InstantSelector, SelectorSource, StorageHandle, range_selector,
+};
 use crate::operators::subquery::{subquery, subquery_steps};
 use crate::operators::unary::{NegateScalar, NegateVector};
 use crate::operators::window::{DataTime, WindowExtension};
@@ -69,6 +71,19 @@ impl<'a> Planner<'a> {
     /// The time range (inclusive, ms) all selectors of the plan read, if there are any.
     pub fn data_range(&self) -> Option<(i64, i64)> {
         self.data_range
+    }
+
+    /// Plans the query's root expression: as [`Planner::plan_expr`], except that a bare
+    /// `anchored` / `smoothed` range selector returns the points at its bounds, as Prometheus's
+    /// `extendFloats` (inside function calls the functions handle the bounds themselves).
+    pub fn plan_root(&mut self, expr: &Expr) -> Result<Operator> {
+        let op = self.plan_expr(expr)?;
+        match (expr.unparen(), op) {
+            (Expr::MatrixSelector(ms), Operator::Range(r)) if ms.mode != RangeMode::Classic => Ok(Operator::Range(
+                Box::new(BoundaryPoints::new(r, ms.mode == RangeMode::Smoothed)),
+            )),
+            (_, op) => Ok(op),
+        }
     }
 
     /// Runs `f` with `func` as the enclosing function of the selectors it plans.
@@ -127,18 +142,18 @@ impl<'a> Planner<'a> {
         SelectorSource::new(self.storage.clone(), vs.matchers.clone(), hints)
     }
 
-    fn plan_vector_selector(&mut self, vs: &VectorSelector, sample_timestamps: bool) -> Result<Operator> {
+    fn plan_vector_selector(&mut self, vs: &VectorSelector, timestamps: Option<InstantMode>) -> Result<Operator> {
         let dt = self.data_time(vs.at, vs.offset.as_ref())?;
         let lookback = self.options.lookback_delta_ms;
-        let (mode, after) = match (vs.mode, sample_timestamps) {
+        let (mode, after) = match (vs.mode, timestamps) {
             (RangeMode::Anchored, _) => {
                 return Err(Error::Internal(
                     "anchored instant vector selectors are not implemented yet".into(),
                 ));
             }
             (RangeMode::Smoothed, _) => (InstantMode::Smoothed, lookback),
-            (RangeMode::Classic, true) => (InstantMode::SampleTimestamps, 0),
-            (RangeMode::Classic, false) => (InstantMode::Latest, 0),
+            (RangeMode::Classic, Some(mode)) => (mode, 0),
+            (RangeMode::Classic, None) => (InstantMode::Latest, 0),
         };
         let source = self.source(vs, dt, lookback, after, 0);
         Ok(Operator::Instant(Box::new(InstantSelector::new(
@@ -293,7 +308,7 @@ impl<'a> Planner<'a> {
             Expr::Paren(p) => self.plan_expr(&p.expr),
             Expr::Unary(u) => self.plan_unary(u),
             Expr::Binary(b) => self.within(None, |p| p.plan_binary(b)),
-            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, false),
+            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, None),
             Expr::MatrixSelector(ms) => self.plan_matrix_selector(ms),
             Expr::Subquery(sq) => self.plan_subquery(sq),
             Expr::Aggregate(a) => {
@@ -359,7 +374,14 @@ impl ArgPlanner for Planner<'_> {
 
     fn plan_with_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
         match expr.unparen() {
-            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, true),
+            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, Some(InstantMode::SampleTimestamps)),
+            other => self.plan_expr(other),
+        }
+    }
+
+    fn plan_with_float_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
+        match expr.unparen() {
+            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, Some(InstantMode::FloatSampleTimestamps)),
             other => self.plan_expr(other),
         }
     }

@@ -22,6 +22,14 @@ pub trait ArgPlanner {
     /// Plans an instant-vector selector argument so that its points carry the timestamps of
     /// the underlying samples instead of the step times (what `timestamp()` needs).
     fn plan_with_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator>;
+    /// Plans an instant-vector selector argument so that its float points carry the
+    /// timestamps of the underlying samples while histogram points stay histograms (what
+    /// `info()` needs: the newest info sample wins, and histogram info series are an error).
+    /// The default plans it like [`ArgPlanner::plan_with_sample_timestamps`], which turns
+    /// histograms into timestamps too.
+    fn plan_with_float_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
+        self.plan_with_sample_timestamps(expr)
+    }
     /// The steps the call is evaluated at.
     fn time_range(&self) -> QueryTimeRange;
     /// The steps of the whole query, even inside a subquery (what `step()`, `range()`,

@@ -1,16 +1,42 @@
 //! `changes` and `resets`: count value changes / counter resets between consecutive samples
-//! of a window, floats and histograms merged in time order.
+//! of a window, floats and histograms merged in time order. Over an `anchored` range the
+//! count starts at the last sample at or before the window's nominal start, of either kind
+//! (Prometheus's `pickFirstSampleIndices`).
 
 use rill_model::FloatHistogram;
 
 use crate::error::Result;
 use crate::functions::range_function::{RangeFunction, StepContext, StepValue};
 use crate::operator::RangeStep;
+use crate::operators::extended::search;
 
 /// `changes` (`resets: false`) and `resets` (`resets: true`).
 pub struct Changes {
     /// Count counter resets instead of changes.
     pub resets: bool,
+    /// The range is `anchored`: its window reaches back before the nominal start.
+    pub anchored: bool,
+}
+
+/// The indices of the first float and first histogram to count from in an anchored window:
+/// the anchor is the latest sample at or before the nominal start, whatever its kind, and
+/// earlier samples of both kinds are skipped. `None` when no sample lies after the start.
+fn anchored_start(w: &RangeStep<'_>) -> Option<(usize, usize)> {
+    let (floats, histograms) = (&w.floats, &w.histograms);
+    let ft = |i: usize| floats.get(i).map_or(i64::MAX, |p| p.t);
+    let ht = |i: usize| histograms.get(i).map_or(i64::MAX, |p| p.t);
+    // How many samples of each kind lie at or before the start.
+    let f_before = search(floats.len(), |i| ft(i) > w.range_start);
+    let h_before = search(histograms.len(), |i| ht(i) > w.range_start);
+    if f_before >= floats.len() && h_before >= histograms.len() {
+        return None;
+    }
+    Some(match (f_before.checked_sub(1), h_before.checked_sub(1)) {
+        (None, None) => (0, 0),
+        (Some(f), None) => (f, h_before),
+        (Some(f), Some(h)) if ft(f) >= ht(h) => (f, h_before),
+        (_, Some(h)) => (f_before, h),
+    })
 }
 
 /// One sample of a window, float or histogram.
@@ -21,7 +47,16 @@ enum Sample<'a> {
 
 impl RangeFunction for Changes {
     fn step(&self, w: &RangeStep<'_>, _cx: &mut StepContext<'_>) -> Result<Option<StepValue>> {
-        let (mut fi, mut hi) = (w.floats.iter().peekable(), w.histograms.iter().peekable());
+        let (first_float, first_histogram) = if self.anchored {
+            match anchored_start(w) {
+                Some(start) => start,
+                None => return Ok(None),
+            }
+        } else {
+            (0, 0)
+        };
+        let mut fi = w.floats.iter().skip(first_float).peekable();
+        let mut hi = w.histograms.iter().skip(first_histogram).peekable();
         let mut prev: Option<Sample<'_>> = None;
         let mut count = 0usize;
         loop {
@@ -63,22 +98,14 @@ impl Changes {
             }
             (Sample::Histogram(a), Sample::Histogram(b)) => {
                 if self.resets {
-                    histogram_reset(a, b)
+                    b.detect_reset(a)
                 } else {
-                    a != b
+                    !a.equals(b)
                 }
             }
             _ => true,
         }
     }
-}
-
-/// A simplified counter-reset test for native histograms: an explicit reset hint or a
-/// decrease of the count or the zero bucket.
-fn histogram_reset(prev: &FloatHistogram, cur: &FloatHistogram) -> bool {
-    cur.counter_reset_hint == rill_model::CounterResetHint::CounterReset
-        || cur.count < prev.count
-        || cur.zero_count < prev.zero_count
 }
 
 #[cfg(test)]
@@ -97,7 +124,35 @@ mod tests {
             (6, f64::NAN),
             (7, 3.0),
         ];
-        assert_eq!(float(&Changes { resets: false }, &s, 7, 7, &[]), 4.0);
-        assert_eq!(float(&Changes { resets: true }, &s, 7, 7, &[]), 1.0);
+        let changes = Changes {
+            resets: false,
+            anchored: false,
+        };
+        let resets = Changes {
+            resets: true,
+            anchored: false,
+        };
+        assert_eq!(float(&changes, &s, 7, 7, &[]), 4.0);
+        assert_eq!(float(&resets, &s, 7, 7, &[]), 1.0);
+    }
+
+    #[test]
+    fn anchored_counts_from_the_last_sample_at_or_before_the_start() {
+        let s = [(0, 3.0), (1, 2.0), (2, 1.0), (3, 0.0)];
+        let resets = Changes {
+            resets: true,
+            anchored: true,
+        };
+        // Window (2s, 3s]: anchored at the 2s sample, one reset.
+        assert_eq!(float(&resets, &s, 3, 1, &[]), 1.0);
+        // Nothing after the start: no result.
+        let (out, _) = crate::functions::range_function::testing::run(
+            &resets,
+            &crate::functions::range_function::testing::points(&s),
+            4,
+            1,
+            &[],
+        );
+        assert_eq!(out.ok().flatten(), None);
     }
 }

@@ -19,11 +19,13 @@ pub mod classic_buckets;
 pub mod common;
 pub mod date;
 pub mod elementwise;
+pub mod extended_rate;
 pub mod histogram_annotations;
 pub mod histogram_over_time;
 pub mod histogram_quantile;
 pub mod histogram_rate;
 pub mod histogram_stats;
+pub mod info;
 pub mod kahan;
 pub mod label;
 pub mod math;
@@ -32,6 +34,7 @@ pub mod over_time;
 pub mod over_time_stats;
 pub mod query_time;
 pub mod range_function;
+pub mod range_mode;
 pub mod rate;
 pub mod regression;
 pub mod scalar_fns;
@@ -42,7 +45,7 @@ pub mod trig;
 
 use std::sync::Arc;
 
-use rill_promql::standard_signature;
+use rill_promql::{RangeMode, standard_signature};
 
 use crate::registry::{FunctionDef, FunctionFactory, FunctionRegistry};
 
@@ -88,20 +91,23 @@ fn with_standard_signature(mut def: FunctionDef) -> FunctionDef {
 }
 
 fn range_definitions() -> Vec<FunctionDef> {
-    let counter = |per_second| ExtrapolatedRate {
-        counter: true,
-        per_second,
+    let rate = |name: &str, counter: bool, per_second: bool| {
+        FunctionDef::range_window_by_mode(name, move |mode| ExtrapolatedRate {
+            counter,
+            per_second,
+            mode,
+        })
+    };
+    let changes = |name: &str, resets: bool| {
+        FunctionDef::range_window_by_mode(name, move |mode| Changes {
+            resets,
+            anchored: mode == RangeMode::Anchored,
+        })
     };
     vec![
-        FunctionDef::range_window("rate", counter(true)),
-        FunctionDef::range_window("increase", counter(false)),
-        FunctionDef::range_window(
-            "delta",
-            ExtrapolatedRate {
-                counter: false,
-                per_second: false,
-            },
-        ),
+        rate("rate", true, true),
+        rate("increase", true, false),
+        rate("delta", false, false),
         FunctionDef::range_window("irate", InstantRate { per_second: true }),
         FunctionDef::range_window("idelta", InstantRate { per_second: false }),
         FunctionDef::range_window("deriv", LinearRegression { predict: false }),
@@ -122,8 +128,8 @@ fn range_definitions() -> Vec<FunctionDef> {
         FunctionDef::range_window("stdvar_over_time", Variance { sqrt: false }),
         FunctionDef::range_window("quantile_over_time", QuantileOverTime),
         FunctionDef::range_window("mad_over_time", MadOverTime),
-        FunctionDef::range_window("changes", Changes { resets: false }),
-        FunctionDef::range_window("resets", Changes { resets: true }),
+        changes("changes", false),
+        changes("resets", true),
         FunctionDef::range_window("double_exponential_smoothing", DoubleExponentialSmoothing),
     ]
 }
@@ -138,6 +144,7 @@ fn all_definitions() -> Vec<FunctionDef> {
     defs.extend(min_max_of::definitions());
     defs.extend(absent::definitions());
     defs.extend(sort::definitions());
+    defs.extend(info::definitions());
     defs.extend(label::definitions());
     defs.extend(histogram_quantile::definitions());
     defs.extend(histogram_stats::definitions());

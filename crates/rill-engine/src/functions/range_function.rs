@@ -109,29 +109,40 @@ struct RangeFunctionFactory {
 
 impl FunctionFactory for RangeFunctionFactory {
     fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator> {
-        let matrix_idx = call
-            .args
-            .iter()
-            .position(|a| a.value_type() == ValueType::Matrix)
-            .ok_or_else(|| Error::Internal(format!("{}(): no range-vector argument", call.name)))?;
-        let input = plan_range(call, matrix_idx, planner)?;
-        let scalars = (0..call.args.len())
-            .filter(|&i| i != matrix_idx)
-            .map(|i| plan_scalar(call, i, planner))
-            .collect::<Result<Vec<_>>>()?;
-        let pos = call.args.first().map_or(call.pos, |a| a.pos());
-        Ok(Operator::Instant(Box::new(RangeFunctionOperator {
-            input,
-            args: ScalarArgs::new(scalars),
-            f: self.f.clone(),
-            time_range: planner.time_range(),
-            delayed_name_removal: planner.options().features.delayed_name_removal,
-            pos,
-            names: Vec::new(),
-            next: 0,
-            scratch: Vec::new(),
-        })))
+        plan_range_function(call, planner, self.f.clone())
     }
+}
+
+/// Plans `call` as the range-window function `f`: its range-vector argument (wherever it is)
+/// and its scalar arguments. For factories that choose `f` per call (see
+/// [`crate::functions::range_mode`]).
+pub(crate) fn plan_range_function(
+    call: &Call,
+    planner: &mut dyn ArgPlanner,
+    f: Arc<dyn RangeFunction>,
+) -> Result<Operator> {
+    let matrix_idx = call
+        .args
+        .iter()
+        .position(|a| a.value_type() == ValueType::Matrix)
+        .ok_or_else(|| Error::Internal(format!("{}(): no range-vector argument", call.name)))?;
+    let input = plan_range(call, matrix_idx, planner)?;
+    let scalars = (0..call.args.len())
+        .filter(|&i| i != matrix_idx)
+        .map(|i| plan_scalar(call, i, planner))
+        .collect::<Result<Vec<_>>>()?;
+    let pos = call.args.first().map_or(call.pos, |a| a.pos());
+    Ok(Operator::Instant(Box::new(RangeFunctionOperator {
+        input,
+        args: ScalarArgs::new(scalars),
+        f,
+        time_range: planner.time_range(),
+        delayed_name_removal: planner.options().features.delayed_name_removal,
+        pos,
+        names: Vec::new(),
+        next: 0,
+        scratch: Vec::new(),
+    })))
 }
 
 /// Drives a [`RangeFunction`] over every series and step of a range-vector operator.

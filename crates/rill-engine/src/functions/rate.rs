@@ -1,10 +1,14 @@
 //! `rate`, `increase`, `delta` (extrapolated over the window) and `irate`, `idelta` (last two
 //! samples), following Prometheus's `extrapolatedRate` and `instantValue`; histogram windows go
-//! through [`crate::functions::histogram_rate`].
+//! through [`crate::functions::histogram_rate`], `anchored` / `smoothed` ranges through
+//! [`crate::functions::extended_rate`].
 
 use std::sync::Arc;
 
+use rill_promql::RangeMode;
+
 use crate::error::Result;
+use crate::functions::extended_rate::ExtendedRate;
 use crate::functions::histogram_rate::{histogram_increase, histogram_instant};
 use crate::functions::range_function::{RangeFunction, StepContext, StepValue};
 use crate::operator::{RangeStep, Window};
@@ -21,6 +25,27 @@ pub struct ExtrapolatedRate {
     pub counter: bool,
     /// Divide by the range in seconds.
     pub per_second: bool,
+    /// How the range argument was selected: `anchored` / `smoothed` ranges are measured
+    /// between their bounds instead of extrapolated.
+    pub mode: RangeMode,
+}
+
+impl ExtrapolatedRate {
+    /// The step of an `anchored` / `smoothed` range.
+    fn extended(&self, w: &RangeStep<'_>, cx: &mut StepContext<'_>) -> Option<StepValue> {
+        let rate = ExtendedRate {
+            smoothed: self.mode == RangeMode::Smoothed,
+            counter: self.counter,
+            per_second: self.per_second,
+        };
+        if w.histograms.is_empty() {
+            rate.floats(&w.floats, w.range_start, w.range_end, cx.range_ms)
+                .map(StepValue::Float)
+        } else {
+            rate.histograms(&w.histograms, w.range_start, w.range_end, cx.range_ms, cx)
+                .map(|h| StepValue::Histogram(Arc::new(h)))
+        }
+    }
 }
 
 impl RangeFunction for ExtrapolatedRate {
@@ -28,6 +53,9 @@ impl RangeFunction for ExtrapolatedRate {
         if !w.floats.is_empty() && !w.histograms.is_empty() {
             cx.warn(mixed_warning(cx.metric_name));
             return Ok(None);
+        }
+        if self.mode != RangeMode::Classic {
+            return Ok(self.extended(w, cx));
         }
         if w.histograms.len() > 1 {
             let (Some(first), Some(last)) = (w.histograms.first(), w.histograms.last()) else {
@@ -240,6 +268,7 @@ mod tests {
         let rate = ExtrapolatedRate {
             counter: true,
             per_second: true,
+            mode: RangeMode::Classic,
         };
         let v = float(&rate, &samples, 300, 300, &[]);
         // 280 over 280s sampled, extrapolated by 10s at each end (zero point limits the start).
@@ -251,6 +280,7 @@ mod tests {
         let inc = ExtrapolatedRate {
             counter: true,
             per_second: false,
+            mode: RangeMode::Classic,
         };
         // 0,10,20 then reset to 5,15: raw increase 15 + 20 = 35 over 40s sampled, window 40s wide.
         let samples = [(10, 0.0), (20, 10.0), (30, 20.0), (40, 5.0), (50, 15.0)];
@@ -264,6 +294,7 @@ mod tests {
         let delta = ExtrapolatedRate {
             counter: false,
             per_second: false,
+            mode: RangeMode::Classic,
         };
         let v = float(&delta, &[(10, 10.0), (20, 0.0)], 20, 20, &[]);
         // -10 over 10s sampled; the start (10s away) is within 1.1 gaps so it extrapolates fully: -20.
@@ -275,6 +306,7 @@ mod tests {
         let rate = ExtrapolatedRate {
             counter: true,
             per_second: true,
+            mode: RangeMode::Classic,
         };
         let (out, _) = run(
             &rate,

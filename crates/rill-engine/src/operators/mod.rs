@@ -3,6 +3,7 @@
 //! ```text
 //! selectors/   instant and range selectors over storage (chunks decoded lazily)
 //! window.rs    ring-buffered sliding windows, shared by range selectors and subqueries
+//! extended.rs  values at the bounds of anchored/smoothed windows
 //! subquery.rs  evaluates an inner expression on its own step grid and windows its output
 //! binops/      scalar/vector arithmetic, comparisons, vector matching and set operators
 //! unary.rs     unary minus
@@ -15,6 +16,7 @@ pub mod aggregations;
 pub mod binops;
 pub mod buffer;
 pub mod dedup;
+pub mod extended;
 pub mod literals;
 pub mod names;
 pub mod ring;

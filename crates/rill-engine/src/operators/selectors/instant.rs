@@ -30,6 +30,9 @@ pub enum InstantMode {
     Latest,
     /// The latest sample's timestamp in seconds (what `timestamp()` needs).
     SampleTimestamps,
+    /// As `SampleTimestamps` for float samples, while histogram samples stay histograms (what
+    /// `info()` needs to read info series and reject histogram ones).
+    FloatSampleTimestamps,
     /// The value interpolated at the step (`smoothed`).
     Smoothed,
 }
@@ -74,7 +77,12 @@ impl InstantSelector {
     }
 
     fn push_point(&self, out: &mut InstantVectorSeriesData, t: i64, s: &Sample) -> Result<()> {
-        if self.mode == InstantMode::SampleTimestamps {
+        let timestamp = match self.mode {
+            InstantMode::SampleTimestamps => true,
+            InstantMode::FloatSampleTimestamps => matches!(s.v, Value::Float(_)),
+            InstantMode::Latest | InstantMode::Smoothed => false,
+        };
+        if timestamp {
             return out.floats.push(FPoint {
                 t,
                 f: s.t as f64 / 1000.0,
@@ -310,7 +318,9 @@ impl InstantVectorOperator for InstantSelector {
                 let name = self.names.get(self.next).cloned().flatten().unwrap_or_default();
                 self.smoothed(stream.as_mut(), &mut out, &name, cx)?;
             }
-            InstantMode::Latest | InstantMode::SampleTimestamps => self.latest(stream.as_mut(), &mut out)?,
+            InstantMode::Latest | InstantMode::SampleTimestamps | InstantMode::FloatSampleTimestamps => {
+                self.latest(stream.as_mut(), &mut out)?
+            }
         }
         self.next += 1;
         self.counted = out.floats.len() + out.histograms.len();

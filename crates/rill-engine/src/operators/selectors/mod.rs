@@ -5,11 +5,13 @@
 //! and each selector calls `select` once, with [`rill_model::SelectHints`], when its series
 //! metadata is first asked for. Series data is read lazily, one series at a time.
 
+mod boundary;
 mod instant;
 mod range;
 mod source;
 mod storage;
 
+pub use boundary::BoundaryPoints;
 pub use instant::{InstantMode, InstantSelector};
 pub use range::range_selector;
 pub use source::SelectorSource;
