@@ -244,6 +244,20 @@ pub fn write_annotations<W: Write>(w: &mut W, warnings: &[String], infos: &[Stri
     Ok(())
 }
 
+/// Most warnings (and, separately, infos) a query response lists, as in Prometheus's API.
+pub const MAX_ANNOTATIONS: usize = 10;
+
+/// Keeps the first [`MAX_ANNOTATIONS`] of `list` and, when some were cut, appends
+/// Prometheus's `N more <kind> annotations omitted`.
+pub fn capped(mut list: Vec<String>, kind: &str) -> Vec<String> {
+    if list.len() > MAX_ANNOTATIONS {
+        let omitted = list.len() - MAX_ANNOTATIONS;
+        list.truncate(MAX_ANNOTATIONS);
+        list.push(format!("{omitted} more {kind} annotations omitted"));
+    }
+    list
+}
+
 /// Writes a successful query response; `query` is the text annotations' positions refer to,
 /// `stats` adds the `stats` object when the caller asked for it.
 pub fn write_success<W: Write>(
@@ -258,8 +272,11 @@ pub fn write_success<W: Write>(
         write_stats(w, result, t)?;
     }
     w.write_all(b"}")?;
-    let warnings = result.annotations.rendered(AnnotationLevel::Warning, query);
-    let infos = result.annotations.rendered(AnnotationLevel::Info, query);
+    let warnings = capped(
+        result.annotations.rendered(AnnotationLevel::Warning, query),
+        "warning",
+    );
+    let infos = capped(result.annotations.rendered(AnnotationLevel::Info, query), "info");
     write_annotations(w, &warnings, &infos)?;
     w.write_all(b"}")
 }

@@ -113,3 +113,14 @@ fn histograms_list_nonempty_buckets_in_order() {
     }]);
     assert!(success(&result(v), "h").contains(r#"{"metric":{},"histogram":[0,{"count":"4""#));
 }
+
+#[test]
+fn annotations_are_capped_at_ten_per_kind() {
+    let many: Vec<String> = (0..13).map(|i| format!("w{i:02}")).collect();
+    let out = capped(many, "warning");
+    assert_eq!(out.len(), 11);
+    assert_eq!(out[9], "w09");
+    assert_eq!(out[10], "3 more warning annotations omitted");
+    let few = vec!["a".to_string(); 10];
+    assert_eq!(capped(few.clone(), "info"), few);
+}
