@@ -266,16 +266,27 @@ pub fn write_success<W: Write>(
     query: &str,
     stats: Option<&QueryTimings>,
 ) -> io::Result<()> {
+    write_success_warned(w, result, query, stats, &[])
+}
+
+/// [`write_success`] with `extra` warnings from the API itself (`results truncated due to
+/// limit`) listed after the engine's, all capped together.
+pub fn write_success_warned<W: Write>(
+    w: &mut W,
+    result: &QueryResult,
+    query: &str,
+    stats: Option<&QueryTimings>,
+    extra: &[String],
+) -> io::Result<()> {
     w.write_all(b"{\"status\":\"success\",\"data\":{")?;
     write_data(w, &result.value)?;
     if let Some(t) = stats {
         write_stats(w, result, t)?;
     }
     w.write_all(b"}")?;
-    let warnings = capped(
-        result.annotations.rendered(AnnotationLevel::Warning, query),
-        "warning",
-    );
+    let mut warnings = result.annotations.rendered(AnnotationLevel::Warning, query);
+    warnings.extend_from_slice(extra);
+    let warnings = capped(warnings, "warning");
     let infos = capped(result.annotations.rendered(AnnotationLevel::Info, query), "info");
     write_annotations(w, &warnings, &infos)?;
     w.write_all(b"}")

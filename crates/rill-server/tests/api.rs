@@ -27,6 +27,33 @@ async fn instant_query_get_and_post() {
             r#"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"2"]}}"#
         )
     );
+    let (code, body) = s
+        .get(&format!("/api/v1/query?query=up&time={}&limit=1", t(T0 + 600_000)))
+        .await;
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            200,
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api"},"value":[1700000600,"1"]}]},"warnings":["results truncated due to limit"]}"#
+        )
+    );
+    let (code, body) = s
+        .get(&format!(
+            "/api/v1/query_range?query=up&start={}&end={}&step=300&limit=2",
+            t(T0),
+            t(T0 + 300_000)
+        ))
+        .await;
+    assert_eq!(code, 200);
+    assert!(!body.contains("warnings"), "{body}");
+    let (code, body) = s.get("/api/v1/query?query=up&limit=x").await;
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            400,
+            r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"limit\": strconv.Atoi: parsing \"x\": invalid syntax"}"#
+        )
+    );
     let (_, body) = s.get(&format!("/api/v1/query?query=up&time={}&stats=1", t(T0))).await;
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(v["data"]["stats"]["samples"]["totalQueryableSamples"].as_u64().unwrap() >= 2);

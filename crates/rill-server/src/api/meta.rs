@@ -18,8 +18,8 @@ use crate::json;
 use crate::params::{MAX_TIME_MS, MIN_TIME_MS, Params};
 use crate::state::AppState;
 
-/// Prometheus's warning when `limit` cut a list.
-const TRUNCATED: &str = "results truncated due to limit";
+/// Prometheus's warning when `limit` cut a list or a query result.
+pub(crate) const TRUNCATED: &str = "results truncated due to limit";
 
 /// A `200 application/json` response with `body`.
 pub fn json_response(body: Vec<u8>) -> Response {

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rill_engine::{Engine, QueryTimeRange};
+use rill_engine::{Engine, QueryTimeRange, QueryValue};
 use rill_promql::Expr;
 use tokio::sync::oneshot;
 
+use crate::api::meta::TRUNCATED;
 use crate::body;
 use crate::error::ApiError;
 use crate::gate::{CancelOnDrop, catch_panic};
@@ -53,10 +54,11 @@ fn parse_query(engine: &Engine, p: &Params) -> Result<(Expr, String), ApiError> 
 /// `GET|POST /api/v1/query`.
 pub async fn instant(State(st): St, p: Params) -> Response {
     let prepared = (|| {
+        let limit = p.limit()?;
         let t = p.time_or("time", now_ms())?;
         let engine = engine_for(&st, &p)?;
         let (expr, text) = parse_query(&engine, &p)?;
-        Ok((engine, expr, text, QueryTimeRange::instant(t)))
+        Ok((engine, expr, text, QueryTimeRange::instant(t), limit))
     })();
     run(st, "query", prepared, !p.get("stats").is_empty()).await
 }
@@ -64,6 +66,7 @@ pub async fn instant(State(st): St, p: Params) -> Response {
 /// `GET|POST /api/v1/query_range`.
 pub async fn range(State(st): St, p: Params) -> Response {
     let prepared = (|| {
+        let limit = p.limit()?;
         let start = parse_time(p.get("start")).map_err(|e| ApiError::invalid_param("start", e))?;
         let end = parse_time(p.get("end")).map_err(|e| ApiError::invalid_param("end", e))?;
         if end < start {
@@ -86,12 +89,31 @@ pub async fn range(State(st): St, p: Params) -> Response {
         }
         let engine = engine_for(&st, &p)?;
         let (expr, text) = parse_query(&engine, &p)?;
-        Ok((engine, expr, text, QueryTimeRange::range(start, end, step)))
+        Ok((engine, expr, text, QueryTimeRange::range(start, end, step), limit))
     })();
     run(st, "query_range", prepared, !p.get("stats").is_empty()).await
 }
 
-type Prepared = Result<(Engine, Expr, String, QueryTimeRange), ApiError>;
+/// A checked request: engine, query, its text, time range and `limit` (0 = none).
+type Prepared = Result<(Engine, Expr, String, QueryTimeRange, usize), ApiError>;
+
+/// Keeps the first `limit` series of a vector or matrix (0 = all); true when some were cut.
+fn truncate(value: &mut QueryValue, limit: usize) -> bool {
+    let len = match value {
+        QueryValue::Vector(v) => v.len(),
+        QueryValue::Matrix(m) => m.len(),
+        QueryValue::Scalar { .. } | QueryValue::String { .. } => 0,
+    };
+    if limit == 0 || len <= limit {
+        return false;
+    }
+    match value {
+        QueryValue::Vector(v) => v.truncate(limit),
+        QueryValue::Matrix(m) => m.truncate(limit),
+        QueryValue::Scalar { .. } | QueryValue::String { .. } => {}
+    }
+    true
+}
 
 /// Runs a prepared query in a slot and answers with the streamed result or the error.
 async fn run(st: Arc<AppState>, endpoint: &'static str, prepared: Prepared, want_stats: bool) -> Response {
@@ -118,7 +140,7 @@ async fn execute(
     want_stats: bool,
     started: Instant,
 ) -> Result<Response, ApiError> {
-    let (engine, expr, text, range) = prepared?;
+    let (engine, expr, text, range, limit) = prepared?;
     let slot = st.gate.acquire().await?;
     let queue = started.elapsed().as_secs_f64();
     let cancel = Arc::new(AtomicBool::new(false));
@@ -136,7 +158,7 @@ async fn execute(
         });
         let eval = eval_start.elapsed().as_secs_f64();
         state.metrics.queries_running.dec();
-        let result = match result {
+        let mut result = match result {
             Ok(r) => r,
             Err(e) => {
                 // Free the slot before answering, so the client's next query finds it free.
@@ -158,8 +180,13 @@ async fn execute(
             preparation: 0.0,
             queue,
         });
+        let extra = if truncate(&mut result.value, limit) {
+            vec![TRUNCATED.to_string()]
+        } else {
+            Vec::new()
+        };
         let written = catch_panic(|| {
-            json::write_success(&mut writer, &result, &text, timings.as_ref())
+            json::write_success_warned(&mut writer, &result, &text, timings.as_ref(), &extra)
                 .map_err(|e| ApiError::internal(e.to_string()))
         });
         if let Err(e) = written {
