@@ -81,7 +81,14 @@ impl fmt::Display for Expr {
             Expr::Number(n) => f.write_str(&go_float(n.value)),
             Expr::String(s) => write_quoted(f, &s.value),
             Expr::Paren(p) => write!(f, "({})", p.expr),
-            Expr::Unary(u) => write!(f, "{}{}", if u.negate { "-" } else { "+" }, u.expr),
+            Expr::Unary(u) => {
+                f.write_str(if u.negate { "-" } else { "+" })?;
+                // The operand of a unary operator binds like `*`: only `^` may stay bare.
+                match &*u.expr {
+                    Expr::Binary(b) if b.op != BinaryOp::Pow => write!(f, "({})", u.expr),
+                    e => write!(f, "{e}"),
+                }
+            }
             Expr::Binary(b) => write_binary(f, b),
             Expr::Aggregate(a) => write_aggregate(f, a),
             Expr::Call(c) => {
@@ -137,8 +144,31 @@ fn write_labels(f: &mut fmt::Formatter<'_>, labels: &[String]) -> fmt::Result {
     Ok(())
 }
 
+/// Writes an operand of the binary operator `op`, parenthesised where printing it bare would
+/// re-parse with a different grouping. A parsed tree keeps its parentheses as
+/// [`Expr::Paren`], so this only matters for a signed number on the left of `^` (`Inf ^ x`
+/// would print `+Inf ^ x`, which is `+(Inf ^ x)`) and for trees built by hand.
+fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr, op: BinaryOp, left: bool) -> fmt::Result {
+    let binds_looser = match e {
+        Expr::Binary(inner) => {
+            let (p, q) = (inner.op.precedence(), op.precedence());
+            p < q || (p == q && left == op.is_right_associative())
+        }
+        // Unary operators bind like `*`, and a number's sign is one: both only lose to `^`.
+        Expr::Unary(_) => left && op == BinaryOp::Pow,
+        Expr::Number(n) => left && op == BinaryOp::Pow && go_float(n.value).starts_with(['+', '-']),
+        _ => false,
+    };
+    if binds_looser {
+        write!(f, "({e})")
+    } else {
+        write!(f, "{e}")
+    }
+}
+
 fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
-    write!(f, "{} {}", b.lhs, b.op)?;
+    write_operand(f, &b.lhs, b.op, true)?;
+    write!(f, " {}", b.op)?;
     if b.return_bool {
         f.write_str(" bool")?;
     }
@@ -170,7 +200,8 @@ fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
             }
         }
     }
-    write!(f, " {}", b.rhs)
+    f.write_char(' ')?;
+    write_operand(f, &b.rhs, b.op, false)
 }
 
 fn write_aggregate(f: &mut fmt::Formatter<'_>, a: &AggregateExpr) -> fmt::Result {
@@ -187,27 +218,37 @@ fn write_aggregate(f: &mut fmt::Formatter<'_>, a: &AggregateExpr) -> fmt::Result
     write!(f, "{})", a.expr)
 }
 
+/// Writes a selector: its name before the braces when it is a legacy name and no other
+/// `__name__` matcher exists (`a{__name__="b"}` is rejected as a name set twice), else as a
+/// bare quoted name first inside them (`{"a", __name__="b"}`), then the other matchers.
 fn write_selector(f: &mut fmt::Formatter<'_>, vs: &VectorSelector) -> fmt::Result {
-    let mut skipped_name = false;
-    let mut parts: Vec<String> = Vec::with_capacity(vs.matchers.len() + 1);
     let name = vs.name.as_deref().filter(|n| !n.is_empty());
+    // The matcher the name stands for, which is not printed again.
+    let name_matcher = name.and_then(|n| {
+        vs.matchers
+            .iter()
+            .position(|m| &*m.name == rill_model::METRIC_NAME && m.op == rill_model::MatchOp::Equal && &*m.value == n)
+    });
+    let other_name_matchers = vs
+        .matchers
+        .iter()
+        .enumerate()
+        .any(|(i, m)| Some(i) != name_matcher && &*m.name == rill_model::METRIC_NAME);
+    let outside = name.filter(|n| is_legacy_metric_name(n) && !other_name_matchers);
+    let mut parts: Vec<String> = Vec::with_capacity(vs.matchers.len() + 1);
     if let Some(n) = name
-        && !is_legacy_metric_name(n)
+        && outside.is_none()
     {
         let mut q = String::new();
         write_quoted(&mut q, n)?;
         parts.push(q);
     }
-    for m in &vs.matchers {
-        let is_name =
-            &*m.name == rill_model::METRIC_NAME && m.op == rill_model::MatchOp::Equal && Some(&*m.value) == name;
-        if is_name && !skipped_name {
-            skipped_name = true;
-            continue;
+    for (i, m) in vs.matchers.iter().enumerate() {
+        if Some(i) != name_matcher {
+            parts.push(m.to_string());
         }
-        parts.push(m.to_string());
     }
-    if let Some(n) = name.filter(|n| is_legacy_metric_name(n)) {
+    if let Some(n) = outside {
         f.write_str(n)?;
     }
     if !parts.is_empty() || name.is_none() {
@@ -261,7 +302,8 @@ impl fmt::Display for DurationDisplay<'_> {
         match self.0 {
             DurationExpr::Seconds(s) => {
                 let ms = s * 1000.0;
-                if ms.fract() == 0.0 && ms.abs() < 9.0e18 {
+                // `i64::MAX as f64` is 2^63: every whole number below it converts exactly.
+                if ms.fract() == 0.0 && ms.abs() < i64::MAX as f64 {
                     f.write_str(&format_duration_ms(ms as i64))
                 } else {
                     f.write_str(&go_float(*s))
@@ -337,6 +379,62 @@ mod tests {
         assert_eq!(go_float(-2.5), "-2.5");
         assert_eq!(go_float(1e6), "1e+06");
         assert_eq!(go_float(123456.0), "123456");
+    }
+
+    fn parse(q: &str) -> Expr {
+        crate::parse(q, &crate::StandardFunctions, &crate::ParseOptions::all()).unwrap_or_else(|e| panic!("{q}: {e}"))
+    }
+
+    fn print(q: &str) -> String {
+        parse(q).to_string()
+    }
+
+    #[test]
+    fn signed_numbers_are_parenthesised_as_base_of_power() {
+        assert_eq!(print("Inf ^ up"), "(+Inf) ^ up");
+        assert_eq!(print("1 + Inf ^ 2 ^ up"), "1 + (+Inf) ^ 2 ^ up");
+        assert_eq!(print("-1 ^ 2"), "-1 ^ 2");
+        assert_eq!(print("2 ^ -1"), "2 ^ -1");
+        assert_eq!(print("-1 * 2"), "-1 * 2");
+    }
+
+    #[test]
+    fn hand_built_trees_keep_their_grouping() {
+        let Expr::Binary(mut mul) = parse("x * c") else {
+            panic!()
+        };
+        mul.lhs = Box::new(parse("a + b"));
+        let Expr::Binary(mut pow) = parse("x ^ c") else {
+            panic!()
+        };
+        pow.lhs = Box::new(parse("a ^ b"));
+        let neg = Expr::Unary(UnaryExpr {
+            negate: true,
+            expr: Box::new(parse("a - b")),
+            pos: PosRange::default(),
+        });
+        let Expr::Binary(mut neg_pow) = parse("x ^ 2") else {
+            panic!()
+        };
+        neg_pow.lhs = Box::new(parse("-a"));
+        let cases = [
+            (Expr::Binary(mul), "(a + b) * c"),
+            (Expr::Binary(pow), "(a ^ b) ^ c"),
+            (neg, "-(a - b)"),
+            (Expr::Binary(neg_pow), "(-a) ^ 2"),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn selector_names_print_where_they_reparse() {
+        assert_eq!(print("{\"foo\"}"), "foo");
+        assert_eq!(print("foo{a=\"b\"}"), "foo{a=\"b\"}");
+        assert_eq!(print("{\"node\", \"foo\"}"), "{\"node\", __name__=\"foo\"}");
+        assert_eq!(print("{__name__=~\"f.*\", \"node\"}"), "{\"node\", __name__=~\"f.*\"}");
+        assert_eq!(print("{\"my.metric\", a=\"b\"}"), "{\"my.metric\", a=\"b\"}");
     }
 
     #[test]

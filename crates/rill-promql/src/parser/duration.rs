@@ -12,6 +12,10 @@ use crate::lexer::{Token, TokenKind, go_quote};
 /// Largest duration literal in seconds that fits Go's `time.Duration`.
 const MAX_DURATION_SECS: f64 = 9_223_372_036.854_775;
 
+/// Largest duration literal in whole milliseconds that fits Go's `time.Duration` (nanoseconds
+/// in an `i64`, about 292 years), the bound of Prometheus's `model.ParseDuration`.
+const MAX_DURATION_MS: i64 = i64::MAX / 1_000_000;
+
 /// Parses a duration literal token (`1h30m`) into seconds, with Prometheus's messages.
 pub(super) fn literal_seconds(p: &Parser<'_>, t: &Token) -> Result<f64> {
     let text = p.text(t);
@@ -20,7 +24,8 @@ pub(super) fn literal_seconds(p: &Parser<'_>, t: &Token) -> Result<f64> {
         .map_err(|msg| p.err(t.pos, msg))
 }
 
-/// Prometheus's `model.ParseDuration`: units `y w d h m s ms`, each at most once, largest first.
+/// Prometheus's `model.ParseDuration`: units `y w d h m s ms`, each at most once, largest first,
+/// and at most [`MAX_DURATION_MS`] in total ("duration out of range").
 pub fn parse_duration_ms(text: &str) -> std::result::Result<i64, String> {
     let invalid = || format!("not a valid duration string: {}", go_quote(text));
     if text == "0" {
@@ -50,9 +55,8 @@ pub fn parse_duration_ms(text: &str) -> std::result::Result<i64, String> {
         if i == digits_start {
             return Err(invalid());
         }
-        let n: i64 = text[digits_start..i]
-            .parse()
-            .map_err(|_| "duration out of range".to_string())?;
+        // Go parses the digits as a `uint64` first: longer numbers are not valid at all.
+        let n: u64 = text[digits_start..i].parse().map_err(|_| invalid())?;
         let unit_start = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
@@ -65,9 +69,11 @@ pub fn parse_duration_ms(text: &str) -> std::result::Result<i64, String> {
             return Err(invalid());
         }
         next_unit = idx + 1;
-        total = n
-            .checked_mul(UNITS[idx].1)
+        total = i64::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(UNITS[idx].1))
             .and_then(|v| total.checked_add(v))
+            .filter(|&t| t <= MAX_DURATION_MS)
             .ok_or_else(|| "duration out of range".to_string())?;
     }
     Ok(total)
@@ -84,6 +90,7 @@ pub(super) fn parse_duration_expr(p: &mut Parser<'_>, min_prec: u8) -> Result<(D
 
 fn parse_duration_binary(p: &mut Parser<'_>, min_prec: u8) -> Result<(DurationExpr, bool)> {
     let (mut lhs, mut literal) = parse_duration_unary(p)?;
+    let depth = p.depth;
     loop {
         let (op, prec) = match p.peek().kind {
             TokenKind::Add => (DurationOp::Add, 4),
@@ -98,11 +105,14 @@ fn parse_duration_binary(p: &mut Parser<'_>, min_prec: u8) -> Result<(DurationEx
             break;
         }
         p.advance();
+        // As in expressions: each operator of a chain nests the tree one level deeper.
+        p.enter()?;
         let next_min = if op == DurationOp::Pow { prec } else { prec + 1 };
         let (rhs, _) = parse_duration_expr(p, next_min)?;
         lhs = DurationExpr::Binary(op, Box::new(lhs), Box::new(rhs));
         literal = false;
     }
+    p.depth = depth;
     Ok((lhs, literal))
 }
 
@@ -237,6 +247,21 @@ mod tests {
         assert_eq!(
             parse_duration_ms("1h1h"),
             Err("not a valid duration string: \"1h1h\"".into())
+        );
+    }
+
+    #[test]
+    fn durations_are_bounded_by_go_time_duration() {
+        assert_eq!(parse_duration_ms("9223372036854ms"), Ok(MAX_DURATION_MS));
+        assert_eq!(parse_duration_ms("292y171d"), Ok((292 * 365 + 171) * 86_400_000));
+        let out_of_range = Err("duration out of range".to_string());
+        assert_eq!(parse_duration_ms("9223372036855ms"), out_of_range);
+        assert_eq!(parse_duration_ms("9223372036854775807ms"), out_of_range);
+        assert_eq!(parse_duration_ms("293y"), out_of_range);
+        assert_eq!(parse_duration_ms("292y172d"), out_of_range);
+        assert_eq!(
+            parse_duration_ms("99999999999999999999s"),
+            Err("not a valid duration string: \"99999999999999999999s\"".into())
         );
     }
 }
