@@ -61,7 +61,13 @@ async fn full_queue_answers_503_and_panics_answer_500() {
         T0 / 1000
     );
     let client = s.client.clone();
-    let slow = tokio::spawn(async move { client.get(slow_url).send().await.unwrap().status().as_u16() });
+    // The whole body, not only the status: the slot is freed before the body's last buffer.
+    let slow = tokio::spawn(async move {
+        let r = client.get(slow_url).send().await.unwrap();
+        let code = r.status().as_u16();
+        let _ = r.text().await;
+        code
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (code, body) = s.get(&format!("/api/v1/query?query=up&time={}", T0 / 1000)).await;
     assert_eq!(code, 503, "{body}");
