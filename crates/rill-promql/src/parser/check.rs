@@ -37,19 +37,27 @@ impl Checker<'_> {
     fn expect_type(&self, e: &mut Expr, want: ValueType, context: &str) -> Result<()> {
         let got = self.check(e, false)?;
         if got != want {
-            return Err(self.err(
-                e.pos(),
-                format!(
-                    "expected type {} in {context}, got {}",
-                    want.document_name(),
-                    got.document_name()
-                ),
-            ));
+            return Err(self.wrong_type(e.pos(), want, context, got));
         }
         Ok(())
     }
 
+    #[inline(never)]
+    fn wrong_type(&self, pos: PosRange, want: ValueType, context: &str, got: ValueType) -> ParseError {
+        self.err(
+            pos,
+            format!(
+                "expected type {} in {context}, got {}",
+                want.document_name(),
+                got.document_name()
+            ),
+        )
+    }
+
     /// Checks a node; `label_selector_only` skips the empty-matcher rule (`info`'s 2nd argument).
+    ///
+    /// This and the functions it recurses through keep small stack frames (messages are built
+    /// in `#[inline(never)]` helpers), since they run once per nesting level.
     fn check(&self, e: &mut Expr, label_selector_only: bool) -> Result<ValueType> {
         let ty = e.value_type();
         match e {
@@ -68,28 +76,33 @@ impl Checker<'_> {
             Expr::Unary(u) => {
                 let t = self.check(&mut u.expr, false)?;
                 if t != ValueType::Scalar && t != ValueType::Vector {
-                    return Err(self.err(
-                        u.pos,
-                        format!(
-                            "unary expression only allowed on expressions of type scalar or instant vector, got {}",
-                            go_quote(t.document_name())
-                        ),
-                    ));
+                    return Err(self.wrong_operand(u.pos, t, false));
                 }
             }
             Expr::Subquery(s) => {
                 let t = self.check(&mut s.expr, false)?;
                 if t != ValueType::Vector {
-                    return Err(self.err(
-                        s.pos,
-                        format!("subquery is only allowed on instant vector, got {t} instead"),
-                    ));
+                    return Err(self.wrong_operand(s.pos, t, true));
                 }
             }
             Expr::MatrixSelector(m) => self.check_selector(&m.selector, false)?,
             Expr::VectorSelector(vs) => self.check_selector(vs, label_selector_only)?,
         }
         Ok(ty)
+    }
+
+    /// The error for a unary operator's operand, or a subquery's, of the wrong type `t`.
+    #[inline(never)]
+    fn wrong_operand(&self, pos: PosRange, t: ValueType, subquery: bool) -> ParseError {
+        let msg = if subquery {
+            format!("subquery is only allowed on instant vector, got {t} instead")
+        } else {
+            format!(
+                "unary expression only allowed on expressions of type scalar or instant vector, got {}",
+                go_quote(t.document_name())
+            )
+        };
+        self.err(pos, msg)
     }
 
     fn check_selector(&self, vs: &VectorSelector, label_selector_only: bool) -> Result<()> {
@@ -120,6 +133,12 @@ impl Checker<'_> {
     fn check_binary(&self, b: &mut BinaryExpr) -> Result<()> {
         let lt = self.check(&mut b.lhs, false)?;
         let rt = self.check(&mut b.rhs, false)?;
+        self.check_binary_operands(b, lt, rt)
+    }
+
+    /// The checks of a binary expression whose operands have types `lt` and `rt`.
+    #[inline(never)]
+    fn check_binary_operands(&self, b: &mut BinaryExpr, lt: ValueType, rt: ValueType) -> Result<()> {
         if b.return_bool && !b.op.is_comparison() {
             return Err(self.err(
                 self.op_range(b),
@@ -188,6 +207,34 @@ impl Checker<'_> {
     }
 
     fn check_call(&self, c: &mut Call) -> Result<()> {
+        let sig = self.check_call_shape(c)?;
+        let is_info = c.name == "info";
+        for (i, arg) in c.args.iter_mut().enumerate() {
+            let want = match sig.arg_types.get(i) {
+                Some(t) => *t,
+                None if sig.variadic == 0 => break,
+                None => match sig.arg_types.last() {
+                    Some(t) => *t,
+                    None => break,
+                },
+            };
+            let t = self.check(arg, is_info && i == 1)?;
+            if t != want {
+                return Err(self.wrong_arg_type(arg.pos(), want, &c.name, t));
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn wrong_arg_type(&self, pos: PosRange, want: ValueType, function: &str, got: ValueType) -> ParseError {
+        self.wrong_type(pos, want, &format!("call to function {}", go_quote(function)), got)
+    }
+
+    /// The checks of a call before its arguments are: the function, the number of arguments,
+    /// `info`'s label-selector argument. Returns the signature.
+    #[inline(never)]
+    fn check_call_shape(&self, c: &Call) -> Result<crate::functions::Signature> {
         // The parser only builds calls of functions the lookup knows.
         let Some(sig) = self.functions.signature(&c.name) else {
             return Err(self.err(c.pos, format!("unknown function with name {}", go_quote(&c.name))));
@@ -237,27 +284,6 @@ impl Checker<'_> {
                 _ => return Err(self.err(arg.pos(), "expected label selectors only")),
             }
         }
-        for (i, arg) in c.args.iter_mut().enumerate() {
-            let want = match sig.arg_types.get(i) {
-                Some(t) => *t,
-                None if sig.variadic == 0 => break,
-                None => match sig.arg_types.last() {
-                    Some(t) => *t,
-                    None => break,
-                },
-            };
-            let t = self.check(arg, is_info && i == 1)?;
-            if t != want {
-                return Err(self.err(
-                    arg.pos(),
-                    format!(
-                        "expected type {} in call to function {name}, got {}",
-                        want.document_name(),
-                        t.document_name()
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        Ok(sig)
     }
 }

@@ -19,7 +19,17 @@ use crate::error::{ParseError, ParseOptions};
 use crate::functions::FunctionLookup;
 use crate::lexer::{Token, TokenKind, describe, tokenize, unquote};
 
-/// Nesting deeper than this is rejected, so deep queries cannot overflow the stack.
+/// Nesting deeper than this is rejected ("expression nesting too deep"), so that no query
+/// can overflow the stack. Prometheus has no such limit, but a server must not crash.
+///
+/// Every level of the tree counts: parentheses, unary operators, function and aggregation
+/// arguments, subqueries, duration expressions, and each operator of a chain like
+/// `a + b + c` (whose tree is as deep as the chain is long). The parsed tree is thus at most
+/// this deep, which bounds every later recursive pass over it: type checking, printing,
+/// cloning, dropping, planning. The budget: in an unoptimised build the parser and checker
+/// take up to about 8 KiB of stack per level (the functions on the recursive path keep small
+/// frames; see `parse_primary`), so 128 levels need about 1 MiB and fit a 2 MiB thread with
+/// room for the caller; optimised builds need several times less.
 pub const MAX_DEPTH: usize = 128;
 
 type Result<T> = std::result::Result<T, ParseError>;
@@ -155,31 +165,49 @@ impl<'a> Parser<'a> {
 
     fn parse_expr_inner(&mut self, min_prec: u8) -> Result<Expr> {
         let mut lhs = self.parse_unary()?;
+        let depth = self.depth;
         while let Some(op) = self.peek_binary_op() {
-            let prec = op.precedence();
-            if prec < min_prec {
+            if op.precedence() < min_prec {
                 break;
             }
-            self.advance();
-            let modifiers = self.parse_bin_modifiers()?;
-            let next_min = if op.is_right_associative() { prec } else { prec + 1 };
-            let rhs = self.parse_expr(next_min)?;
-            let pos = PosRange::new(lhs.pos().start, rhs.pos().end);
-            let has_fill = modifiers.fill.left.is_some() || modifiers.fill.right.is_some();
-            if has_fill && !self.options.binop_fill_modifiers {
-                return Err(self.err(pos, "binop fill modifiers are experimental and not enabled"));
-            }
-            lhs = Expr::Binary(BinaryExpr {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                return_bool: modifiers.return_bool,
-                matching: Some(modifiers.matching),
-                fill: modifiers.fill,
-                pos,
-            });
+            lhs = self.parse_binary_rhs(lhs, op)?;
         }
+        self.depth = depth;
         Ok(lhs)
+    }
+
+    /// The operator `op` (the current token), its modifiers and its right operand.
+    fn parse_binary_rhs(&mut self, lhs: Expr, op: BinaryOp) -> Result<Expr> {
+        self.advance();
+        // A chain `a + b + c + ...` is parsed by the caller's loop, but the tree it builds is
+        // as deep as the chain is long, so each operator counts as one more level.
+        self.enter()?;
+        let modifiers = self.parse_bin_modifiers()?;
+        let next_min = if op.is_right_associative() {
+            op.precedence()
+        } else {
+            op.precedence() + 1
+        };
+        let rhs = self.parse_expr(next_min)?;
+        self.make_binary(lhs, op, modifiers, rhs)
+    }
+
+    #[inline(never)]
+    fn make_binary(&self, lhs: Expr, op: BinaryOp, modifiers: BinModifiers, rhs: Expr) -> Result<Expr> {
+        let pos = PosRange::new(lhs.pos().start, rhs.pos().end);
+        let has_fill = modifiers.fill.left.is_some() || modifiers.fill.right.is_some();
+        if has_fill && !self.options.binop_fill_modifiers {
+            return Err(self.err(pos, "binop fill modifiers are experimental and not enabled"));
+        }
+        Ok(Expr::Binary(BinaryExpr {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+            return_bool: modifiers.return_bool,
+            matching: Some(modifiers.matching),
+            fill: modifiers.fill,
+            pos,
+        }))
     }
 
     fn peek_binary_op(&self) -> Option<BinaryOp> {
@@ -320,30 +348,42 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_unary(&mut self) -> Result<Expr> {
-        let t = self.peek().clone();
-        let negate = match t.kind {
+        let negate = match self.peek().kind {
             TokenKind::Sub => true,
             TokenKind::Add => false,
             _ => return self.parse_postfix(),
         };
-        self.advance();
+        let start = self.advance().pos.start;
         // The operand binds like `*`: only `^` (and postfix modifiers) bind tighter.
         let operand = self.parse_expr(BinaryOp::Pow.precedence())?;
-        let pos = PosRange::new(t.pos.start, operand.pos().end);
-        Ok(match operand {
-            Expr::Number(n) => Expr::Number(NumberLiteral {
-                value: if negate { -n.value } else { n.value },
-                pos,
-            }),
-            other => Expr::Unary(UnaryExpr {
-                negate,
-                expr: Box::new(other),
-                pos,
-            }),
-        })
+        Ok(make_unary(negate, start, operand))
     }
 
+    /// A primary expression. This, like every function on the path of a nesting, keeps a
+    /// small stack frame: the work that does not recurse is done in `#[inline(never)]`
+    /// helpers, so [`MAX_DEPTH`] levels fit a small thread stack even in debug builds.
     fn parse_primary(&mut self) -> Result<Expr> {
+        match self.peek().kind {
+            TokenKind::LeftParen => self.parse_paren(),
+            TokenKind::LeftBrace => self.parse_vector_selector(None),
+            TokenKind::Ident => self.parse_identifier_expr(),
+            _ => self.parse_literal(),
+        }
+    }
+
+    fn parse_paren(&mut self) -> Result<Expr> {
+        let start = self.advance().pos.start;
+        let inner = self.parse_expr(0)?;
+        let end = self.expect(TokenKind::RightParen, "", "")?.pos.end;
+        Ok(Expr::Paren(ParenExpr {
+            expr: Box::new(inner),
+            pos: PosRange::new(start, end),
+        }))
+    }
+
+    /// A number, duration (in seconds) or string literal.
+    #[inline(never)]
+    fn parse_literal(&mut self) -> Result<Expr> {
         let t = self.peek().clone();
         match &t.kind {
             TokenKind::Number => {
@@ -361,23 +401,13 @@ impl<'a> Parser<'a> {
                 let value = self.string_value(&t)?;
                 Ok(Expr::String(StringLiteral { value, pos: t.pos }))
             }
-            TokenKind::LeftParen => {
-                self.advance();
-                let inner = self.parse_expr(0)?;
-                let close = self.expect(TokenKind::RightParen, "", "")?;
-                Ok(Expr::Paren(ParenExpr {
-                    expr: Box::new(inner),
-                    pos: PosRange::new(t.pos.start, close.pos.end),
-                }))
-            }
-            TokenKind::LeftBrace => self.parse_vector_selector(None),
-            TokenKind::Ident => self.parse_identifier_expr(&t),
             _ => Err(self.unexpected("", "")),
         }
     }
 
     /// An aggregation, a function call or a vector selector starting with a word.
-    fn parse_identifier_expr(&mut self, t: &Token) -> Result<Expr> {
+    fn parse_identifier_expr(&mut self) -> Result<Expr> {
+        let t = &self.peek().clone();
         let lower = self.text(t).to_ascii_lowercase();
         let next = self.peek_nth(1);
         let opens_aggregation = next.kind == TokenKind::LeftParen
@@ -407,12 +437,25 @@ impl<'a> Parser<'a> {
         if self.peek().kind != TokenKind::LeftParen {
             return Err(self.unexpected("aggregation", ""));
         }
-        let (args, mut end) = self.parse_call_body()?;
+        let (args, end) = self.parse_call_body()?;
+        self.finish_aggregation(op, op_token.pos.start, grouping, args, end)
+    }
+
+    /// An aggregation after its arguments: a trailing grouping clause, the argument checks.
+    #[inline(never)]
+    fn finish_aggregation(
+        &mut self,
+        op: AggregateOp,
+        start: usize,
+        mut grouping: Option<(bool, Vec<String>)>,
+        args: Vec<Expr>,
+        mut end: usize,
+    ) -> Result<Expr> {
         if grouping.is_none() && (self.at_word("by") || self.at_word("without")) {
             grouping = Some(self.parse_aggregate_modifier()?);
             end = self.tokens[self.idx.saturating_sub(1)].pos.end;
         }
-        let pos = PosRange::new(op_token.pos.start, end);
+        let pos = PosRange::new(start, end);
         if args.is_empty() {
             return Err(self.err(pos, "no arguments for aggregate expression provided"));
         }
@@ -485,27 +528,34 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_call(&mut self, name_token: &Token) -> Result<Expr> {
-        let name = self.text(name_token).to_string();
+        let return_type = self.call_return_type(name_token)?;
         self.advance();
-        let Some(sig) = self.functions.signature(&name) else {
+        let (args, end) = self.parse_call_body()?;
+        Ok(Expr::Call(Call {
+            name: self.text(name_token).to_string(),
+            args,
+            return_type,
+            pos: PosRange::new(name_token.pos.start, end),
+        }))
+    }
+
+    /// The return type of the function `name_token` names, if it may be called.
+    #[inline(never)]
+    fn call_return_type(&self, name_token: &Token) -> Result<ValueType> {
+        let name = self.text(name_token);
+        let Some(sig) = self.functions.signature(name) else {
             return Err(self.err(
                 name_token.pos,
-                format!("unknown function with name {}", crate::lexer::go_quote(&name)),
+                format!("unknown function with name {}", crate::lexer::go_quote(name)),
             ));
         };
         if sig.experimental && !self.options.experimental_functions {
             return Err(self.err(
                 name_token.pos,
-                format!("function {} is not enabled", crate::lexer::go_quote(&name)),
+                format!("function {} is not enabled", crate::lexer::go_quote(name)),
             ));
         }
-        let (args, end) = self.parse_call_body()?;
-        Ok(Expr::Call(Call {
-            name,
-            args,
-            return_type: sig.return_type,
-            pos: PosRange::new(name_token.pos.start, end),
-        }))
+        Ok(sig.return_type)
     }
 
     // ---- literals -----------------------------------------------------------------------
@@ -524,6 +574,23 @@ impl<'a> Parser<'a> {
 
     fn string_value(&self, t: &Token) -> Result<String> {
         unquote(self.text(t)).map_err(|e| self.err(t.pos, e))
+    }
+}
+
+/// `-operand` / `+operand`; a number absorbs the sign, as in Prometheus's grammar.
+#[inline(never)]
+fn make_unary(negate: bool, start: usize, operand: Expr) -> Expr {
+    let pos = PosRange::new(start, operand.pos().end);
+    match operand {
+        Expr::Number(n) => Expr::Number(NumberLiteral {
+            value: if negate { -n.value } else { n.value },
+            pos,
+        }),
+        other => Expr::Unary(UnaryExpr {
+            negate,
+            expr: Box::new(other),
+            pos,
+        }),
     }
 }
 

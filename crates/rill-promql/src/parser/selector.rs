@@ -17,11 +17,23 @@ enum Modifier {
 impl Parser<'_> {
     /// A primary expression followed by any number of postfix modifiers.
     pub(super) fn parse_postfix(&mut self) -> Result<Expr> {
-        let mut expr = self.parse_primary()?;
+        let expr = self.parse_primary()?;
+        self.parse_postfix_modifiers(expr)
+    }
+
+    /// The postfix modifiers after `expr`, in a helper of its own so that its large frame is
+    /// not on the stack while the primary expression recurses.
+    #[inline(never)]
+    fn parse_postfix_modifiers(&mut self, mut expr: Expr) -> Result<Expr> {
+        let depth = self.depth;
         loop {
             let t = self.peek().clone();
             expr = match t.kind {
-                TokenKind::LeftBracket => self.parse_range_or_subquery(expr)?,
+                TokenKind::LeftBracket => {
+                    // `x[1m:][1m:]...` nests a subquery per bracket: count each as a level.
+                    self.enter()?;
+                    self.parse_range_or_subquery(expr)?
+                }
                 TokenKind::At => {
                     self.advance();
                     let at = self.parse_at_value()?;
@@ -40,7 +52,10 @@ impl Parser<'_> {
                     self.advance();
                     self.apply_mode(expr, RangeMode::Smoothed, t.pos.end)?
                 }
-                _ => return Ok(expr),
+                _ => {
+                    self.depth = depth;
+                    return Ok(expr);
+                }
             };
         }
     }

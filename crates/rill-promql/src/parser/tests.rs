@@ -236,18 +236,67 @@ fn info_accepts_label_only_selectors() {
     );
 }
 
-#[test]
-fn deep_nesting_is_an_error_not_a_crash() {
-    let q = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
-    let e = std::thread::Builder::new()
+/// Parses, prints, clones and drops `q` on a thread with a 2 MiB stack, a typical server
+/// worker's; a stack overflow would abort the test process.
+fn on_small_stack(q: String) -> std::result::Result<(), String> {
+    std::thread::Builder::new()
         .stack_size(2 << 20)
-        .spawn(move || parse(&q, &StandardFunctions, &ParseOptions::all()).map(|_| ()))
+        .spawn(move || {
+            let e = parse(&q, &StandardFunctions, &ParseOptions::all()).map_err(|e| e.msg)?;
+            let printed = e.to_string();
+            drop(e.clone());
+            drop(e);
+            parse(&printed, &StandardFunctions, &ParseOptions::all())
+                .map(drop)
+                .map_err(|e| e.msg)
+        })
         .expect("spawn")
         .join()
-        .expect("no stack overflow");
-    assert!(e.is_err_and(|e| e.msg.contains("nesting too deep")));
-    let q = format!("{}1{}", "(".repeat(100), ")".repeat(100));
-    assert!(parse(&q, &StandardFunctions, &ParseOptions::all()).is_ok());
+        .expect("no stack overflow")
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let nest = |open: &'static str, inner: &'static str, close: &'static str| {
+        move |n: usize| format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+    };
+    type Shape = Box<dyn Fn(usize) -> String>;
+    let shapes: Vec<(&str, Shape)> = vec![
+        ("parentheses", Box::new(nest("(", "up", ")"))),
+        ("unary minus", Box::new(nest("-", "up", ""))),
+        ("negated parentheses", Box::new(nest("-(", "up", ")"))),
+        ("aggregations", Box::new(nest("sum(", "up", ")"))),
+        ("parameter aggregations", Box::new(nest("topk(1, ", "up", ")"))),
+        ("function calls", Box::new(nest("abs(", "up", ")"))),
+        ("subqueries", Box::new(nest("max_over_time((", "up", ")[5m:1m])"))),
+        ("binary chain", Box::new(nest("", "up", " + 1"))),
+        ("matching chain", Box::new(nest("", "up", " and on(a) up"))),
+        ("power chain", Box::new(nest("", "2", " ^ 2"))),
+        ("duration chain", Box::new(|n| format!("up[1m{}]", " + 1m".repeat(n)))),
+        (
+            "duration parentheses",
+            Box::new(|n| format!("up[{}1m{}]", "(".repeat(n), ")".repeat(n))),
+        ),
+    ];
+    for (name, deep) in &shapes {
+        // Well below the limit: parses (and prints to something that parses).
+        let r = on_small_stack(deep(MAX_DEPTH / 4));
+        assert!(r.is_ok(), "{name} x {}: {r:?}", MAX_DEPTH / 4);
+        // Around and far beyond it: an error at worst, never a crash.
+        for n in [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, 5000] {
+            let r = on_small_stack(deep(n));
+            assert!(
+                r.is_ok() || r.as_ref().is_err_and(|m| m.contains("nesting too deep")),
+                "{name} x {n}: {r:?}"
+            );
+            if n > MAX_DEPTH {
+                assert!(r.is_err(), "{name} x {n} is deeper than MAX_DEPTH");
+            }
+        }
+    }
+    // Nested subqueries are rejected by the type checker, deep or not, but never crash.
+    let r = on_small_stack(format!("up{}", "[1m:]".repeat(5000)));
+    assert!(r.is_err_and(|m| m.contains("nesting too deep")));
 }
 
 #[test]
