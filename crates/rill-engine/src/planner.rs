@@ -145,15 +145,12 @@ impl<'a> Planner<'a> {
     fn plan_vector_selector(&mut self, vs: &VectorSelector, timestamps: Option<InstantMode>) -> Result<Operator> {
         let dt = self.data_time(vs.at, vs.offset.as_ref())?;
         let lookback = self.options.lookback_delta_ms;
+        // As in Prometheus, `anchored` changes only range selectors: an anchored instant
+        // selector is evaluated like a plain one (its engine only looks at `Smoothed` there).
         let (mode, after) = match (vs.mode, timestamps) {
-            (RangeMode::Anchored, _) => {
-                return Err(Error::Internal(
-                    "anchored instant vector selectors are not implemented yet".into(),
-                ));
-            }
             (RangeMode::Smoothed, _) => (InstantMode::Smoothed, lookback),
-            (RangeMode::Classic, Some(mode)) => (mode, 0),
-            (RangeMode::Classic, None) => (InstantMode::Latest, 0),
+            (RangeMode::Classic | RangeMode::Anchored, Some(mode)) => (mode, 0),
+            (RangeMode::Classic | RangeMode::Anchored, None) => (InstantMode::Latest, 0),
         };
         let source = self.source(vs, dt, lookback, after, 0);
         Ok(Operator::Instant(Box::new(InstantSelector::new(

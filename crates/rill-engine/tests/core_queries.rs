@@ -107,6 +107,22 @@ fn instant_selector_lookback_offset_and_at() {
     );
 }
 
+/// Prometheus accepts `anchored` on an instant selector but evaluates it like a plain one
+/// (only range selectors are anchored).
+#[test]
+fn anchored_instant_selector_is_a_plain_selector() {
+    let e = engine(false);
+    let s = basic();
+    for t in [2, 7, 8] {
+        assert_eq!(instant(&e, &s, "a anchored", t), instant(&e, &s, "a", t), "at {t}m");
+    }
+    assert_eq!(
+        instant(&e, &s, "a{job='x'} anchored offset 2m", 3),
+        vec![r#"a{job="x"} 2"#]
+    );
+    assert_eq!(range(&e, &s, "b anchored", 0, 3, 1), range(&e, &s, "b", 0, 3, 1));
+}
+
 #[test]
 fn smoothed_selector_interpolates() {
     let e = engine(false);
