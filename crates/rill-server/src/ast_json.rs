@@ -18,14 +18,24 @@ use rill_promql::{
 
 use crate::json::{format_value, write_str};
 
-/// Writes `expr` as Prometheus's `translateAST` JSON; `functions` supplies call signatures.
-pub fn write_ast<W: Write>(w: &mut W, expr: &Expr, functions: &dyn FunctionLookup) -> io::Result<()> {
+/// What the writers need beside the tree: call signatures, and the query text (a selector's
+/// `name` is only the one written before the braces, as in Prometheus).
+#[derive(Clone, Copy)]
+pub struct AstSource<'a> {
+    /// Signatures of the functions the query may call.
+    pub functions: &'a dyn FunctionLookup,
+    /// The text `expr` was parsed from.
+    pub query: &'a str,
+}
+
+/// Writes `expr` as Prometheus's `translateAST` JSON.
+pub fn write_ast<W: Write>(w: &mut W, expr: &Expr, src: AstSource<'_>) -> io::Result<()> {
     match expr {
-        Expr::Aggregate(a) => write_aggregation(w, a, functions),
-        Expr::Binary(b) => write_binary(w, b, functions),
-        Expr::Call(c) => write_call(w, c, functions),
-        Expr::MatrixSelector(m) => write_matrix_selector(w, m),
-        Expr::Subquery(s) => write_subquery(w, s, functions),
+        Expr::Aggregate(a) => write_aggregation(w, a, src),
+        Expr::Binary(b) => write_binary(w, b, src),
+        Expr::Call(c) => write_call(w, c, src),
+        Expr::MatrixSelector(m) => write_matrix_selector(w, m, src.query),
+        Expr::Subquery(s) => write_subquery(w, s, src),
         Expr::Number(n) => {
             w.write_all(b"{\"type\":\"numberLiteral\",\"val\":")?;
             write_str(w, &format_value(n.value))?;
@@ -33,7 +43,7 @@ pub fn write_ast<W: Write>(w: &mut W, expr: &Expr, functions: &dyn FunctionLooku
         }
         Expr::Paren(p) => {
             w.write_all(b"{\"expr\":")?;
-            write_ast(w, &p.expr, functions)?;
+            write_ast(w, &p.expr, src)?;
             w.write_all(b",\"type\":\"parenExpr\"}")
         }
         Expr::String(s) => {
@@ -43,38 +53,38 @@ pub fn write_ast<W: Write>(w: &mut W, expr: &Expr, functions: &dyn FunctionLooku
         }
         Expr::Unary(u) => {
             w.write_all(b"{\"expr\":")?;
-            write_ast(w, &u.expr, functions)?;
+            write_ast(w, &u.expr, src)?;
             let op = if u.negate { "-" } else { "+" };
             write!(w, ",\"op\":\"{op}\",\"type\":\"unaryExpr\"}}")
         }
-        Expr::VectorSelector(v) => write_vector_selector(w, v),
+        Expr::VectorSelector(v) => write_vector_selector(w, v, src.query),
     }
 }
 
 /// The whole tree as a string (see [`write_ast`]).
-pub fn ast_json(expr: &Expr, functions: &dyn FunctionLookup) -> String {
+pub fn ast_json(expr: &Expr, src: AstSource<'_>) -> String {
     let mut out = Vec::new();
     // Writing into a Vec cannot fail.
-    let _ = write_ast(&mut out, expr, functions);
+    let _ = write_ast(&mut out, expr, src);
     String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_aggregation<W: Write>(w: &mut W, a: &AggregateExpr, functions: &dyn FunctionLookup) -> io::Result<()> {
+fn write_aggregation<W: Write>(w: &mut W, a: &AggregateExpr, src: AstSource<'_>) -> io::Result<()> {
     w.write_all(b"{\"expr\":")?;
-    write_ast(w, &a.expr, functions)?;
+    write_ast(w, &a.expr, src)?;
     w.write_all(b",\"grouping\":")?;
     write_strings(w, &a.grouping)?;
     write!(w, ",\"op\":\"{}\",\"param\":", a.op.as_str())?;
     match &a.param {
-        Some(p) => write_ast(w, p, functions)?,
+        Some(p) => write_ast(w, p, src)?,
         None => w.write_all(b"null")?,
     }
     write!(w, ",\"type\":\"aggregation\",\"without\":{}}}", a.without)
 }
 
-fn write_binary<W: Write>(w: &mut W, b: &BinaryExpr, functions: &dyn FunctionLookup) -> io::Result<()> {
+fn write_binary<W: Write>(w: &mut W, b: &BinaryExpr, src: AstSource<'_>) -> io::Result<()> {
     write!(w, "{{\"bool\":{},\"lhs\":", b.return_bool)?;
-    write_ast(w, &b.lhs, functions)?;
+    write_ast(w, &b.lhs, src)?;
     w.write_all(b",\"matching\":")?;
     match &b.matching {
         Some(m) => {
@@ -99,7 +109,7 @@ fn write_binary<W: Write>(w: &mut W, b: &BinaryExpr, functions: &dyn FunctionLoo
     w.write_all(b",\"op\":")?;
     write_str(w, b.op.as_str())?;
     w.write_all(b",\"rhs\":")?;
-    write_ast(w, &b.rhs, functions)?;
+    write_ast(w, &b.rhs, src)?;
     w.write_all(b",\"type\":\"binaryExpr\"}")
 }
 
@@ -127,16 +137,16 @@ fn go_json_float(v: f64) -> String {
     }
 }
 
-fn write_call<W: Write>(w: &mut W, c: &Call, functions: &dyn FunctionLookup) -> io::Result<()> {
+fn write_call<W: Write>(w: &mut W, c: &Call, src: AstSource<'_>) -> io::Result<()> {
     w.write_all(b"{\"args\":[")?;
     for (i, a) in c.args.iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
-        write_ast(w, a, functions)?;
+        write_ast(w, a, src)?;
     }
     w.write_all(b"],\"func\":{\"argTypes\":[")?;
-    let sig = functions.signature(&c.name);
+    let sig = src.functions.signature(&c.name);
     let (arg_types, variadic) = sig.as_ref().map_or((&[][..], 0), |s| (&s.arg_types[..], s.variadic));
     for (i, t) in arg_types.iter().enumerate() {
         if i > 0 {
@@ -163,11 +173,19 @@ fn duration_ms(d: Option<&DurationExpr>) -> i64 {
 }
 
 /// The `matchers`, `name` and `offset` fields shared by both selectors, then `range` when given.
-fn write_selector_fields<W: Write>(w: &mut W, v: &VectorSelector, range: Option<&DurationExpr>) -> io::Result<()> {
+fn write_selector_fields<W: Write>(
+    w: &mut W,
+    v: &VectorSelector,
+    range: Option<&DurationExpr>,
+    query: &str,
+) -> io::Result<()> {
     w.write_all(b",\"matchers\":")?;
     write_matchers(w, &v.matchers)?;
     w.write_all(b",\"name\":")?;
-    write_str(w, v.name.as_deref().unwrap_or(""))?;
+    // A name quoted inside the braces (`{"foo"}`) is only a matcher to Prometheus.
+    let inside_braces = query.get(v.pos.start..).is_some_and(|rest| rest.starts_with('{'));
+    let name = if inside_braces { None } else { v.name.as_deref() };
+    write_str(w, name.unwrap_or(""))?;
     write!(w, ",\"offset\":{}", duration_ms(v.offset.as_ref()))?;
     if let Some(r) = range {
         write!(w, ",\"range\":{}", duration_ms(Some(r)))?;
@@ -194,23 +212,23 @@ fn write_selector_tail<W: Write>(w: &mut W, at: Option<AtModifier>, typ: &str) -
     )
 }
 
-fn write_vector_selector<W: Write>(w: &mut W, v: &VectorSelector) -> io::Result<()> {
+fn write_vector_selector<W: Write>(w: &mut W, v: &VectorSelector, query: &str) -> io::Result<()> {
     write!(w, "{{\"anchored\":{}", v.mode == RangeMode::Anchored)?;
-    write_selector_fields(w, v, None)?;
+    write_selector_fields(w, v, None, query)?;
     write!(w, ",\"smoothed\":{}", v.mode == RangeMode::Smoothed)?;
     write_selector_tail(w, v.at, "vectorSelector")
 }
 
-fn write_matrix_selector<W: Write>(w: &mut W, m: &MatrixSelector) -> io::Result<()> {
+fn write_matrix_selector<W: Write>(w: &mut W, m: &MatrixSelector, query: &str) -> io::Result<()> {
     write!(w, "{{\"anchored\":{}", m.mode == RangeMode::Anchored)?;
-    write_selector_fields(w, &m.selector, Some(&m.range))?;
+    write_selector_fields(w, &m.selector, Some(&m.range), query)?;
     write!(w, ",\"smoothed\":{}", m.mode == RangeMode::Smoothed)?;
     write_selector_tail(w, m.selector.at, "matrixSelector")
 }
 
-fn write_subquery<W: Write>(w: &mut W, s: &SubqueryExpr, functions: &dyn FunctionLookup) -> io::Result<()> {
+fn write_subquery<W: Write>(w: &mut W, s: &SubqueryExpr, src: AstSource<'_>) -> io::Result<()> {
     w.write_all(b"{\"alignEvalTime\":false,\"expr\":")?;
-    write_ast(w, &s.expr, functions)?;
+    write_ast(w, &s.expr, src)?;
     write!(
         w,
         ",\"offset\":{},\"range\":{}",

@@ -234,10 +234,15 @@ pub async fn format_query(State(st): St, p: Params) -> Response {
 /// `GET|POST /api/v1/parse_query`: the query's syntax tree as JSON, like Prometheus's.
 pub async fn parse_query(State(st): St, p: Params) -> Response {
     let engine = st.engine(None, None);
+    let query = p.get("query");
+    let src = ast_json::AstSource {
+        functions: st.registry.as_ref(),
+        query,
+    };
     into_response(
         engine
-            .parse(p.get("query"))
+            .parse(query)
             .map_err(|e| ApiError::invalid_param("query", e))
-            .map(|expr| success(&[], |w| ast_json::write_ast(w, &expr, st.registry.as_ref()))),
+            .map(|expr| success(&[], |w| ast_json::write_ast(w, &expr, src))),
     )
 }

@@ -6,7 +6,13 @@ use super::*;
 
 fn tree(q: &str) -> String {
     let expr = parse(q, &StandardFunctions, &ParseOptions::all()).unwrap_or_else(|e| panic!("{q}: {e}"));
-    let out = ast_json(&expr, &StandardFunctions);
+    let out = ast_json(
+        &expr,
+        AstSource {
+            functions: &StandardFunctions,
+            query: q,
+        },
+    );
     // Every answer is valid JSON.
     assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{out}");
     out
@@ -29,6 +35,11 @@ fn vector_selector() {
     assert_eq!(
         tree(r#"{__name__="foo"} @ end()"#),
         r#"{"anchored":false,"matchers":[{"name":"__name__","type":"=","value":"foo"}],"name":"","offset":0,"smoothed":false,"startOrEnd":"end","timestamp":null,"type":"vectorSelector"}"#
+    );
+    // A quoted name inside the braces is a matcher only.
+    assert_eq!(
+        tree(r#"{"foo", a="b"}[1m]"#),
+        r#"{"anchored":false,"matchers":[{"name":"__name__","type":"=","value":"foo"},{"name":"a","type":"=","value":"b"}],"name":"","offset":0,"range":60000,"smoothed":false,"startOrEnd":null,"timestamp":null,"type":"matrixSelector"}"#
     );
 }
 
