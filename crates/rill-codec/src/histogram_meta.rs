@@ -8,8 +8,8 @@
 //! of up to eight `1` bits selects a payload width of 0, 3, 6, 9, 12, 18, 25, 56 or 64 bits.
 //! Readers return `None` on truncated or inconsistent input and never panic.
 
+use rill_model::Span;
 use rill_model::histogram::CUSTOM_BUCKETS_SCHEMA;
-use rill_model::{CounterResetHint, Span};
 
 use crate::bstream::{BitReader, BitWriter};
 
@@ -19,63 +19,9 @@ pub const HISTOGRAM_HEADER_LEN: usize = 3;
 /// Payload widths selected by 0..=8 leading one bits of a varbit prefix (64 for eight ones).
 const VARBIT_WIDTHS: [u32; 9] = [0, 3, 6, 9, 12, 18, 25, 56, 64];
 
-/// What the writer of a histogram chunk knew about a counter reset right before the chunk
-/// (the top two bits of the flags byte).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
-pub enum CounterResetHeader {
-    /// `00`: unknown; detect at query time.
-    #[default]
-    Unknown,
-    /// `10`: the chunk was cut because of a counter reset.
-    CounterReset,
-    /// `01`: definitely no counter reset when the chunk was cut.
-    NotCounterReset,
-    /// `11`: the chunk holds gauge histograms.
-    Gauge,
-}
-
-impl CounterResetHeader {
-    /// Decodes the header from the chunk's flags byte.
-    pub fn from_flags(flags: u8) -> Self {
-        match flags >> 6 {
-            0b10 => Self::CounterReset,
-            0b01 => Self::NotCounterReset,
-            0b11 => Self::Gauge,
-            _ => Self::Unknown,
-        }
-    }
-
-    /// The flags byte bits (top two) for this header.
-    pub fn to_flags(self) -> u8 {
-        match self {
-            Self::Unknown => 0,
-            Self::CounterReset => 0b1000_0000,
-            Self::NotCounterReset => 0b0100_0000,
-            Self::Gauge => 0b1100_0000,
-        }
-    }
-
-    /// The header a chunk gets when its first sample carries `hint`.
-    pub fn from_hint(hint: CounterResetHint) -> Self {
-        match hint {
-            CounterResetHint::Unknown => Self::Unknown,
-            CounterResetHint::CounterReset => Self::CounterReset,
-            CounterResetHint::NotCounterReset => Self::NotCounterReset,
-            CounterResetHint::Gauge => Self::Gauge,
-        }
-    }
-
-    /// The hint of the `index`-th (0-based) sample of a chunk with this header, as Prometheus 3
-    /// reports it: gauge chunks hold gauges; after the first sample there is no reset; the first
-    /// sample is "unknown" because the previous chunk may be gone or added later.
-    pub fn hint_for_sample(self, index: u16) -> CounterResetHint {
-        match (self, index) {
-            (Self::Gauge, _) => CounterResetHint::Gauge,
-            (_, 1..) => CounterResetHint::NotCounterReset,
-            _ => CounterResetHint::Unknown,
-        }
-    }
-}
+/// The chunk header (what the writer knew about a counter reset) and the hints samples read
+/// back with: defined in `rill-model`, which the in-memory store shares with the codecs.
+pub use rill_model::CounterResetHeader;
 
 /// Splits a histogram chunk into its header and bit stream; `None` if shorter than the header.
 pub(crate) fn split_header(chunk: &[u8]) -> Option<(u16, CounterResetHeader, &[u8])> {
@@ -436,17 +382,6 @@ mod tests {
             write_custom_bound(&mut w, v);
             let mut r = BitReader::new(w.bytes());
             assert_eq!(read_custom_bound(&mut r), Some(v), "bound {v}");
-        }
-    }
-
-    #[test]
-    fn hints_follow_prometheus_3() {
-        let h = CounterResetHeader::CounterReset;
-        assert_eq!(h.hint_for_sample(0), CounterResetHint::Unknown);
-        assert_eq!(h.hint_for_sample(1), CounterResetHint::NotCounterReset);
-        assert_eq!(CounterResetHeader::Gauge.hint_for_sample(0), CounterResetHint::Gauge);
-        for f in [0u8, 0x40, 0x80, 0xc0] {
-            assert_eq!(CounterResetHeader::from_flags(f | 0x3f).to_flags(), f);
         }
     }
 

@@ -142,6 +142,13 @@ pub trait ScalarOperator: Send {
 pub trait StringOperator: Send {
     /// The string. Must be called exactly once.
     fn value(&mut self, cx: &mut QueryContext) -> Result<String>;
+
+    /// The string's bytes when they are not valid UTF-8 (a Go string, hence a Prometheus
+    /// literal, may hold any bytes; `value` then replaces them by U+FFFD), else `None`.
+    /// Lets label-name checks reject and quote such values exactly as Prometheus does.
+    fn invalid_utf8(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// A planned operator of any value type.

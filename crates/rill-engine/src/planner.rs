@@ -5,7 +5,7 @@
 //! offsets, subquery step grids, and the time range every selector reads. The engine opens
 //! one storage querier over the union of those ranges after planning. Functions are planned
 //! by their registry factories through [`ArgPlanner`]; aggregations by
-//! [`crate::operators::aggregations::build`].
+//! [`crate::operators::aggregations::build_at`].
 
 use std::sync::Arc;
 
@@ -301,7 +301,7 @@ impl<'a> Planner<'a> {
     pub fn plan_expr(&mut self, expr: &Expr) -> Result<Operator> {
         match expr {
             Expr::Number(n) => Ok(Operator::Scalar(Box::new(NumberLiteral::new(n.value, &self.current)))),
-            Expr::String(s) => Ok(Operator::String(Box::new(StringLiteral::new(s.value.clone())))),
+            Expr::String(s) => Ok(Operator::String(Box::new(StringLiteral::from_ast(s)))),
             Expr::Paren(p) => self.plan_expr(&p.expr),
             Expr::Unary(u) => self.plan_unary(u),
             Expr::Binary(b) => self.within(None, |p| p.plan_binary(b)),
@@ -311,13 +311,13 @@ impl<'a> Planner<'a> {
             Expr::Aggregate(a) => {
                 let param = a.param.as_deref().map(|p| self.plan_expr(p)).transpose()?;
                 let inner = self.within(Some(a.op.as_str()), |p| p.plan_instant(&a.expr))?;
-                let op = aggregations::build(
+                let op = aggregations::build_at(
                     a.op,
                     inner,
                     param,
                     &a.grouping,
                     a.without,
-                    a.pos,
+                    aggregations::positions(a),
                     self.current,
                     self.options,
                 )?;

@@ -176,19 +176,36 @@ impl<'a> IntoIterator for &'a Labels {
 
 /// Writes a string as a Go-style double-quoted literal, as Prometheus prints label values.
 pub fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    write_quoted_bytes(f, s.as_bytes())
+}
+
+/// Like [`write_quoted`] for bytes that may not be valid UTF-8 (a Go string may hold any
+/// bytes): each invalid byte is written as `\xNN`, as Go's `%q` does.
+pub fn write_quoted_bytes(f: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
     f.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => f.write_str("\\\"")?,
-            '\\' => f.write_str("\\\\")?,
-            '\n' => f.write_str("\\n")?,
-            '\t' => f.write_str("\\t")?,
-            '\r' => f.write_str("\\r")?,
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(f, "\\x{:02x}", c as u32)?,
-            c => f.write_char(c)?,
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\t' => f.write_str("\\t")?,
+                '\r' => f.write_str("\\r")?,
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(f, "\\x{:02x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
         }
     }
     f.write_char('"')
+}
+
+/// Whether `name` is a valid label name under Prometheus 3's UTF-8 validation: any
+/// non-empty valid UTF-8 (given as bytes, because a PromQL literal may hold invalid UTF-8).
+pub fn is_valid_label_name(name: &[u8]) -> bool {
+    !name.is_empty() && std::str::from_utf8(name).is_ok()
 }
 
 /// Whether `s` is a legacy (unquoted) label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
@@ -303,6 +320,16 @@ impl LabelsBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoting_escapes_invalid_utf8_like_go() {
+        let mut out = String::new();
+        write_quoted_bytes(&mut out, b"a\xc5z\"\n").unwrap();
+        assert_eq!(out, r#""a\xc5z\"\n""#);
+        assert!(is_valid_label_name("é".as_bytes()));
+        assert!(!is_valid_label_name(b"a\xc5z"));
+        assert!(!is_valid_label_name(b""));
+    }
 
     #[test]
     fn from_pairs_sorts_dedups_and_drops_empty() {

@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod histogram;
+pub mod kahan;
 pub mod labels;
 pub mod matcher;
 pub mod memory;
@@ -16,7 +17,9 @@ pub mod storage;
 pub mod time;
 
 pub use error::{Error, Result};
-pub use histogram::{Bucket, CombineInfo, CounterResetHint, FloatHistogram, HistogramError, JsonBucket, Span};
+pub use histogram::{
+    Bucket, CombineInfo, CounterResetHeader, CounterResetHint, FloatHistogram, HistogramError, JsonBucket, Span,
+};
 pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher};
 pub use memory::MemoryStore;

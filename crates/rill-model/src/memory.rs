@@ -4,23 +4,132 @@
 //! `Arc<Vec<Sample>>` per series; a querier shares them without copying, and hands them out
 //! as decoded chunks of at most [`CHUNK_SAMPLES`] samples so the engine's chunk-skipping paths
 //! are exercised the same way as with real blocks.
+//!
+//! Native histograms come back with the counter-reset hints Prometheus's storage gives them:
+//! the head stores histograms in chunks, and reading a chunk back, its first sample says
+//! `Unknown`, later ones `NotCounterReset` (gauge chunks: `Gauge`), whatever hint the sample
+//! was appended with. So on append the store decides where the head would cut chunks (a
+//! change between floats and histograms, a counter reset, a layout change, a change between
+//! gauges and counters, the end of a [`HEAD_CHUNK_RANGE_MS`] window; see
+//! [`CounterResetHeader::cut_before`]) and stores the hint the sample will be read with.
+//! Cuts for chunk size in bytes are not emulated.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::histogram::{CounterResetHeader, CounterResetHint, FloatHistogram};
 use crate::labels::Labels;
 use crate::matcher::Matcher;
-use crate::sample::Sample;
+use crate::sample::{Sample, Value};
 use crate::storage::{Chunk, ChunkIterator, Querier, Queryable, SelectHints, Series, SeriesSet};
 
 /// Samples per handed-out chunk (Prometheus cuts chunks at 120 samples).
 pub const CHUNK_SAMPLES: usize = 120;
 
+/// The head's chunk range: a chunk never spans the end of an aligned window of this length.
+/// One day, as in Prometheus's test storage (whose head chunk range is its 24h block length).
+pub const HEAD_CHUNK_RANGE_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// A sorted map from label set to samples.
 #[derive(Default, Clone)]
 pub struct MemoryStore {
     series: Arc<BTreeMap<Labels, Arc<Vec<Sample>>>>,
+    /// Per series, the emulated head chunk after the last sample and before it (to redo
+    /// the last append when a sample replaces it).
+    heads: BTreeMap<Labels, (HeadChunk, Option<HeadChunk>)>,
+}
+
+/// The chunk Prometheus's head would be appending to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct HeadChunk {
+    /// The header of a histogram chunk; `None` for a float chunk.
+    header: Option<CounterResetHeader>,
+    /// Samples in the chunk.
+    samples: u16,
+    /// The end of the chunk-range window the chunk started in.
+    next_at: i64,
+}
+
+impl HeadChunk {
+    /// The chunk `sample` lands in when `last` (in `self`) came right before, and the
+    /// sample's hint as the chunk will give it back.
+    fn append(head: Option<(HeadChunk, &Sample)>, sample: &mut Sample) -> HeadChunk {
+        let next = match &mut sample.v {
+            Value::Float(_) => None,
+            Value::Histogram(h) => Some(h),
+        };
+        let continued = match (head, next.as_deref()) {
+            (Some((chunk, last)), next) if sample.t < chunk.next_at => match (chunk.header, &last.v, next) {
+                (None, _, None) => Some(chunk),
+                (Some(header), Value::Histogram(last), Some(next)) => match header.cut_before(last, next) {
+                    None => Some(chunk),
+                    Some(new) => return HeadChunk::start(sample, Some(new)),
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let chunk = match continued {
+            Some(chunk) => HeadChunk {
+                samples: chunk.samples.saturating_add(1),
+                ..chunk
+            },
+            None => {
+                // A new chunk: histograms after histograms (a time cut) learn from the last.
+                let header = match (head, next.as_deref()) {
+                    (_, None) => None,
+                    (Some((HeadChunk { header: Some(h), .. }, last)), Some(next)) => match &last.v {
+                        Value::Histogram(last) => Some(h.after_cut(last, next)),
+                        Value::Float(_) => Some(first_header(next)),
+                    },
+                    (_, Some(next)) => Some(first_header(next)),
+                };
+                return HeadChunk::start(sample, header);
+            }
+        };
+        chunk.set_hint(sample);
+        chunk
+    }
+
+    /// A new chunk with `header` holding just `sample`.
+    fn start(sample: &mut Sample, header: Option<CounterResetHeader>) -> HeadChunk {
+        let chunk = HeadChunk {
+            header,
+            samples: 1,
+            next_at: range_end(sample.t),
+        };
+        chunk.set_hint(sample);
+        chunk
+    }
+
+    /// Gives the histogram `sample`, the chunk's latest, the hint it is read back with.
+    fn set_hint(&self, sample: &mut Sample) {
+        if let (Value::Histogram(h), Some(header)) = (&mut sample.v, self.header) {
+            let hint = header.hint_for_sample(self.samples.saturating_sub(1));
+            if h.counter_reset_hint != hint {
+                Arc::make_mut(h).counter_reset_hint = hint;
+            }
+        }
+    }
+}
+
+/// The header of a chunk that `h` starts with no histogram chunk before it: only a gauge or
+/// an explicit reset says something.
+fn first_header(h: &FloatHistogram) -> CounterResetHeader {
+    match h.counter_reset_hint {
+        CounterResetHint::Gauge => CounterResetHeader::Gauge,
+        CounterResetHint::CounterReset => CounterResetHeader::CounterReset,
+        CounterResetHint::Unknown | CounterResetHint::NotCounterReset => CounterResetHeader::Unknown,
+    }
+}
+
+/// The end of the [`HEAD_CHUNK_RANGE_MS`] window holding `t`, as Prometheus's
+/// `rangeForTimestamp` computes it (Go's division truncates toward zero).
+fn range_end(t: i64) -> i64 {
+    (t / HEAD_CHUNK_RANGE_MS)
+        .saturating_mul(HEAD_CHUNK_RANGE_MS)
+        .saturating_add(HEAD_CHUNK_RANGE_MS)
 }
 
 impl MemoryStore {
@@ -31,29 +140,40 @@ impl MemoryStore {
 
     /// Appends a sample. Samples of a series must come in strictly increasing time order;
     /// a sample at the same timestamp as the last one replaces it (as promqltest loads do).
-    pub fn append(&mut self, labels: &Labels, sample: Sample) -> Result<()> {
+    /// A histogram's counter-reset hint is replaced by the one Prometheus's storage would
+    /// read it back with (see the module docs).
+    pub fn append(&mut self, labels: &Labels, mut sample: Sample) -> Result<()> {
         let map = Arc::make_mut(&mut self.series);
         let samples = Arc::make_mut(map.entry(labels.clone()).or_default());
-        match samples.last() {
+        let head = self.heads.get(labels).copied();
+        let replace = match samples.last() {
             Some(last) if last.t > sample.t => {
                 return Err(Error::OutOfOrder {
                     series: labels.to_string(),
                     timestamp: sample.t,
                 });
             }
-            Some(last) if last.t == sample.t => {
-                if let Some(l) = samples.last_mut() {
-                    *l = sample;
-                }
-            }
-            _ => samples.push(sample),
+            Some(last) => last.t == sample.t,
+            None => false,
+        };
+        let before = match (replace, head) {
+            (true, Some((_, before))) => before,
+            (false, Some((after, _))) => Some(after),
+            _ => None,
+        };
+        if replace {
+            samples.pop();
         }
+        let chunk = HeadChunk::append(before.zip(samples.last()), &mut sample);
+        self.heads.insert(labels.clone(), (chunk, before));
+        samples.push(sample);
         Ok(())
     }
 
     /// Removes every series.
     pub fn clear(&mut self) {
         self.series = Arc::default();
+        self.heads.clear();
     }
 
     /// Number of series.
@@ -239,6 +359,69 @@ mod tests {
         s.append(&l, Sample::float(10, 2.0)).unwrap();
         assert!(s.append(&l, Sample::float(5, 1.0)).is_err());
         assert_eq!(s.iter().next().unwrap().1, &[Sample::float(10, 2.0)]);
+    }
+
+    #[test]
+    fn histogram_hints_are_those_read_back_from_head_chunks() {
+        use crate::histogram::CounterResetHint::{Gauge, NotCounterReset, Unknown};
+        let h = |count: f64, hint| {
+            let mut h = FloatHistogram {
+                count,
+                zero_count: count,
+                ..Default::default()
+            };
+            h.counter_reset_hint = hint;
+            Sample::histogram(0, h)
+        };
+        let mut s = MemoryStore::new();
+        let l = Labels::from_pairs([("a", "b")]);
+        let day = HEAD_CHUNK_RANGE_MS;
+        let inputs = [
+            (0, h(1.0, Unknown)),
+            (1, h(2.0, Unknown)),
+            (2, h(1.0, NotCounterReset)), // a reset cuts a chunk whatever the hint says
+            (3, h(3.0, Unknown)),
+            (4, h(3.0, Gauge)),
+            (5, h(1.0, Gauge)),
+            (6, Sample::float(6, 1.0)),
+            (7, h(4.0, Unknown)),
+            (day - 1, h(5.0, Unknown)),
+            (day, h(6.0, Unknown)), // a new chunk range
+            (day + 1, h(6.0, Unknown)),
+        ];
+        for (t, mut sample) in inputs {
+            sample.t = t;
+            s.append(&l, sample).unwrap();
+        }
+        let hints: Vec<_> = s
+            .iter()
+            .flat_map(|(_, samples)| samples)
+            .filter_map(|x| match &x.v {
+                Value::Histogram(h) => Some(h.counter_reset_hint),
+                Value::Float(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                Unknown,
+                NotCounterReset,
+                Unknown,
+                NotCounterReset,
+                Gauge,
+                Gauge,
+                Unknown,
+                NotCounterReset,
+                Unknown,
+                NotCounterReset
+            ]
+        );
+        // Replacing the last sample redoes its append against the sample before.
+        let mut again = h(0.5, Unknown);
+        again.t = day + 1;
+        s.append(&l, again).unwrap();
+        let last = s.iter().next().unwrap().1.last().cloned().unwrap();
+        assert!(matches!(last.v, Value::Histogram(h) if h.counter_reset_hint == Unknown));
     }
 
     #[test]

@@ -107,10 +107,21 @@ pub struct NumberLiteral {
 /// A string literal, unescaped.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StringLiteral {
-    /// The unescaped value.
+    /// The unescaped value; invalid UTF-8 sequences (`"\xff"`) are replaced by U+FFFD.
     pub value: String,
+    /// The unescaped bytes when they are not valid UTF-8, else `None`. A Go string, hence
+    /// Prometheus's literal, may hold any bytes; where Prometheus rejects such a value (label
+    /// names) it quotes these bytes in its message.
+    pub invalid_utf8: Option<Vec<u8>>,
     /// Where it is.
     pub pos: PosRange,
+}
+
+impl StringLiteral {
+    /// The literal's bytes as Prometheus sees them (the invalid ones kept).
+    pub fn bytes(&self) -> &[u8] {
+        self.invalid_utf8.as_deref().unwrap_or(self.value.as_bytes())
+    }
 }
 
 /// A parenthesised expression.

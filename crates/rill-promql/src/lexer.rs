@@ -570,7 +570,14 @@ impl Lexer<'_> {
 }
 
 /// Unquotes a string token (with its quotes), applying Go escapes for `"` and `'` strings.
+/// Bytes that are not valid UTF-8 (`"\xff"`) become U+FFFD; [`unquote_bytes`] keeps them.
 pub fn unquote(token_text: &str) -> Result<String, String> {
+    unquote_bytes(token_text).map(|b| String::from_utf8(b).unwrap_or_else(|e| lossy(e.as_bytes())))
+}
+
+/// Unquotes a string token into the bytes Go's `strconv.Unquote` gives: like a Go string,
+/// the result may be invalid UTF-8 (`"\xff"`), which PromQL must be able to reject exactly.
+pub fn unquote_bytes(token_text: &str) -> Result<Vec<u8>, String> {
     let quote = token_text.chars().next().ok_or("empty string token")?;
     let body = token_text
         .get(1..token_text.len().saturating_sub(1))
@@ -578,9 +585,14 @@ pub fn unquote(token_text: &str) -> Result<String, String> {
     unquote_body(body, quote)
 }
 
-fn unquote_body(body: &str, quote: char) -> Result<String, String> {
+/// `bytes` with each invalid UTF-8 sequence replaced by U+FFFD.
+pub fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn unquote_body(body: &str, quote: char) -> Result<Vec<u8>, String> {
     if quote == '`' {
-        return Ok(body.to_string());
+        return Ok(body.as_bytes().to_vec());
     }
     let mut out: Vec<u8> = Vec::with_capacity(body.len());
     let mut chars = body.chars().peekable();
@@ -648,7 +660,7 @@ fn unquote_body(body: &str, quote: char) -> Result<String, String> {
             out.push(value as u8);
         }
     }
-    Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(out)
 }
 
 #[cfg(test)]

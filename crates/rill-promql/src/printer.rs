@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write};
 
-use rill_model::labels::{is_legacy_label_name, is_legacy_metric_name, write_quoted};
+use rill_model::labels::{is_legacy_label_name, is_legacy_metric_name, write_quoted, write_quoted_bytes};
 
 use crate::ast::*;
 
@@ -79,7 +79,7 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Number(n) => f.write_str(&go_float(n.value)),
-            Expr::String(s) => write_quoted(f, &s.value),
+            Expr::String(s) => write_quoted_bytes(f, s.bytes()),
             Expr::Paren(p) => write!(f, "({})", p.expr),
             Expr::Unary(u) => {
                 f.write_str(if u.negate { "-" } else { "+" })?;
@@ -426,6 +426,11 @@ mod tests {
         for (e, want) in cases {
             assert_eq!(e.to_string(), want);
         }
+    }
+
+    #[test]
+    fn invalid_utf8_in_strings_prints_as_go_escapes() {
+        assert_eq!(print(r#"count_values("a\xc5z", x)"#), r#"count_values("a\xc5z", x)"#);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Plumbing shared by the built-in functions: planning arguments of a known type, reading
 //! string literals, per-step scalar arguments, name dropping and Go-compatible number text.
 
-use rill_promql::{Call, Expr, ValueType};
+use rill_promql::{Call, Expr, StringLiteral, ValueType};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
@@ -56,8 +56,13 @@ fn type_error(call: &Call, i: usize, want: ValueType) -> Error {
 
 /// The value of string-literal argument `i` (parentheses allowed, as Prometheus allows them).
 pub(crate) fn string_arg(call: &Call, i: usize) -> Result<&str> {
+    string_literal_arg(call, i).map(|s| s.value.as_str())
+}
+
+/// String-literal argument `i` itself (parentheses allowed), for checks of its raw bytes.
+pub(crate) fn string_literal_arg(call: &Call, i: usize) -> Result<&StringLiteral> {
     match arg(call, i)?.unparen() {
-        Expr::String(s) => Ok(&s.value),
+        Expr::String(s) => Ok(s),
         _ => Err(Error::Internal(format!(
             "{}(): argument {} should be a string literal",
             call.name,

@@ -3,12 +3,13 @@
 //! at the same step (Prometheus's `vector cannot contain metrics with the same labelset`).
 
 use regex::Regex;
+use rill_model::labels::is_valid_label_name;
 use rill_model::{Labels, METRIC_NAME};
 use rill_promql::Call;
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
-use crate::functions::common::{plan_instant, string_arg};
+use crate::functions::common::{plan_instant, string_arg, string_literal_arg};
 use crate::functions::custom;
 use crate::operator::{InstantVectorOperator, Operator};
 use crate::operators::dedup::DedupMerge;
@@ -111,21 +112,12 @@ struct LabelFactory {
 
 impl FunctionFactory for LabelFactory {
     fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator> {
-        let dst = string_arg(call, 1)?.to_string();
         let rewrite = if self.join {
             let srcs = (3..call.args.len())
-                .map(|i| string_arg(call, i).map(str::to_string))
+                .map(|i| label_name_arg(call, i, "source"))
                 .collect::<Result<Vec<_>>>()?;
-            if let Some(bad) = srcs.iter().find(|s| s.is_empty()) {
-                return Err(Error::exec(format!("invalid source label name in label_join(): {bad}")));
-            }
-            if dst.is_empty() {
-                return Err(Error::exec(format!(
-                    "invalid destination label name in label_join(): {dst}"
-                )));
-            }
             Rewrite::Join {
-                dst,
+                dst: label_name_arg(call, 1, "destination")?,
                 sep: string_arg(call, 2)?.to_string(),
                 srcs,
             }
@@ -133,13 +125,8 @@ impl FunctionFactory for LabelFactory {
             let pattern = string_arg(call, 4)?;
             let regex = Regex::new(&format!("^(?s:{pattern})$"))
                 .map_err(|_| Error::exec(format!("invalid regular expression in label_replace(): {pattern}")))?;
-            if dst.is_empty() {
-                return Err(Error::exec(format!(
-                    "invalid destination label name in label_replace(): {dst}"
-                )));
-            }
             Rewrite::Replace {
-                dst,
+                dst: label_name_arg(call, 1, "destination")?,
                 replacement: string_arg(call, 2)?.to_string(),
                 src: string_arg(call, 3)?.to_string(),
                 regex,
@@ -151,6 +138,19 @@ impl FunctionFactory for LabelFactory {
         };
         Ok(Operator::Instant(Box::new(DedupMerge::new(Box::new(rewritten)))))
     }
+}
+
+/// String argument `i` as a label name, checked as Prometheus 3 checks it (non-empty, valid
+/// UTF-8): else `invalid <role> label name in <function>(): <name>`.
+fn label_name_arg(call: &Call, i: usize, role: &str) -> Result<String> {
+    let lit = string_literal_arg(call, i)?;
+    if !is_valid_label_name(lit.bytes()) {
+        return Err(Error::exec(format!(
+            "invalid {role} label name in {}(): {}",
+            call.name, lit.value
+        )));
+    }
+    Ok(lit.value.clone())
 }
 
 /// The definitions of this family.
@@ -196,5 +196,22 @@ mod tests {
             srcs: vec!["a".into(), "b".into(), "c".into()],
         };
         assert_eq!(j.apply(&l).get("d"), Some("1--3"));
+    }
+
+    #[test]
+    fn label_names_must_be_non_empty_valid_utf8() {
+        let call = |q: &str| match rill_promql::parse(q, &rill_promql::StandardFunctions, &Default::default()) {
+            Ok(rill_promql::Expr::Call(c)) => c,
+            other => panic!("not a call: {other:?}"),
+        };
+        let c = call(r#"label_replace(m, "\xff", "", "src", "(.*)")"#);
+        assert!(label_name_arg(&c, 1, "destination").is_err());
+        let c = call(r#"label_replace(m, "ünïcode.name", "", "src", "(.*)")"#);
+        assert_eq!(label_name_arg(&c, 1, "destination").unwrap(), "ünïcode.name");
+        let c = call(r#"label_join(m, "d", ",", "")"#);
+        assert_eq!(
+            label_name_arg(&c, 3, "source").unwrap_err().to_string(),
+            "invalid source label name in label_join(): "
+        );
     }
 }

@@ -33,18 +33,34 @@ impl ScalarOperator for NumberLiteral {
 /// A string literal.
 pub struct StringLiteral {
     value: String,
+    invalid_utf8: Option<Vec<u8>>,
 }
 
 impl StringLiteral {
-    /// The literal `value`.
+    /// The literal `value` (valid UTF-8).
     pub fn new(value: String) -> Self {
-        StringLiteral { value }
+        StringLiteral {
+            value,
+            invalid_utf8: None,
+        }
+    }
+
+    /// The parsed literal `lit`, invalid UTF-8 bytes included.
+    pub fn from_ast(lit: &rill_promql::StringLiteral) -> Self {
+        StringLiteral {
+            value: lit.value.clone(),
+            invalid_utf8: lit.invalid_utf8.clone(),
+        }
     }
 }
 
 impl StringOperator for StringLiteral {
     fn value(&mut self, _cx: &mut QueryContext) -> Result<String> {
         Ok(self.value.clone())
+    }
+
+    fn invalid_utf8(&self) -> Option<&[u8]> {
+        self.invalid_utf8.as_deref()
     }
 }
 

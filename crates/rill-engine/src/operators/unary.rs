@@ -10,14 +10,11 @@ use crate::operator::{InstantVectorOperator, ScalarOperator};
 use crate::operators::names::drop_metric_name;
 use crate::types::{InstantVectorSeriesData, ScalarData, SeriesMetadata};
 
-/// `-h` for a native histogram: every count and the sum change sign.
+/// `-h` for a native histogram: every count and the sum change sign, and the result is a
+/// gauge histogram (Prometheus's `Mul(-1)`).
 pub fn negate_histogram(h: &FloatHistogram) -> FloatHistogram {
     let mut n = h.clone();
-    n.count = -n.count;
-    n.sum = -n.sum;
-    n.zero_count = -n.zero_count;
-    n.positive_buckets.iter_mut().for_each(|b| *b = -*b);
-    n.negative_buckets.iter_mut().for_each(|b| *b = -*b);
+    n.negate();
     n
 }
 

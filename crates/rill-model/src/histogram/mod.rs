@@ -8,7 +8,8 @@
 //! The operations follow Prometheus's `model/histogram` and the engine's histogram
 //! statistics, one concern per file: [`schema`] (bucket bounds), [`iter`] (bucket walks),
 //! `arith` (`add`/`sub`/`mul`/`div`/schema reduction), `zero` (zero-bucket widening),
-//! `compact`, `reset` (counter resets and hints), `equals`, `stats` (quantile, fraction,
+//! `compact`, `reset` (counter resets and hints), `chunk_header` (hints as chunks store
+//! them), `kahan_sum` (compensated sums), `equals`, `stats` (quantile, fraction,
 //! variance), [`display`] (promqltest notation, API buckets) and `validate`.
 //!
 //! ```text
@@ -17,11 +18,13 @@
 //! ```
 
 mod arith;
+mod chunk_header;
 mod compact;
 pub mod display;
 mod equals;
 mod error;
 pub mod iter;
+mod kahan_sum;
 mod reset;
 pub mod schema;
 mod sparse;
@@ -33,9 +36,11 @@ mod zero;
 mod tests;
 
 pub use arith::CombineInfo;
+pub use chunk_header::CounterResetHeader;
 pub use display::{JsonBucket, format_g};
 pub use error::HistogramError;
 pub use iter::{Bucket, BucketIter};
+pub use kahan_sum::KahanHistogramSum;
 
 /// What the producer says about counter resets between this histogram and the previous one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]

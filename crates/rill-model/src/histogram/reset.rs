@@ -67,6 +67,12 @@ impl FloatHistogram {
         if threshold != self.zero_threshold || self.zero_count < previous_zero_count {
             return true;
         }
+        self.buckets_decreased(previous)
+    }
+
+    /// Whether any bucket of `previous`, compared at `self`'s schema and zero threshold, is
+    /// populated but missing in `self`, or larger than in `self`.
+    pub(crate) fn buckets_decreased(&self, previous: &FloatHistogram) -> bool {
         [true, false].into_iter().any(|positive| {
             buckets_reset(
                 self.bucket_iter(positive, self.zero_threshold, self.schema),

@@ -7,19 +7,7 @@
 
 use super::FloatHistogram;
 use super::iter::Bucket;
-
-/// One step of Kahan-Neumaier summation: returns the new sum and compensation.
-fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
-    let t = sum + inc;
-    let c = if t.is_infinite() {
-        0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
-    } else {
-        c + ((inc - t) + sum)
-    };
-    (t, c)
-}
+use crate::kahan::kahan_inc;
 
 impl FloatHistogram {
     /// Narrows a bucket straddling zero to `[0, upper]` or `[lower, 0]` when the histogram has
@@ -128,6 +116,11 @@ impl FloatHistogram {
             }
             let linear = self.uses_custom_buckets() || zero_bucket;
             let interpolate = |v: f64| {
+                if b.lower == f64::NEG_INFINITY {
+                    // A bucket of infinite width (the first custom bucket) cannot be
+                    // interpolated: all of it counts as below `v`, as Prometheus does.
+                    return rank + b.count;
+                }
                 if linear {
                     return rank + b.count * (v - b.lower) / (b.upper - b.lower);
                 }

@@ -305,6 +305,9 @@ fn fraction_exponential_and_custom() {
     assert!(close(h.fraction(f64::NEG_INFINITY, f64::INFINITY), 1.0));
     let c = nhcb(&[1.0, 5.0], &[2.0, 2.0, 0.0]);
     assert!(close(c.fraction(0.0, 3.0), 0.75));
+    // A lower bound inside the (-Inf, -3] bucket: that bucket counts as entirely below it.
+    let neg = nhcb(&[-3.0, -2.0, -1.0], &[10.0, 2.0, 3.0, 85.0]);
+    assert!(close(neg.fraction(-4.0, -2.0), 0.02));
 }
 
 #[test]

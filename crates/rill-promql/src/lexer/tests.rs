@@ -76,6 +76,9 @@ fn strings_unescape_like_go() {
     assert_eq!(unquote(r"'it\'s'").as_deref(), Ok("it's"));
     assert_eq!(unquote("`raw\\n`").as_deref(), Ok("raw\\n"));
     assert!(unquote(r#""\q""#).is_err());
+    // Go strings may hold invalid UTF-8: the bytes are kept, the String form is lossy.
+    assert_eq!(unquote_bytes(r#""a\xc5z""#), Ok(b"a\xc5z".to_vec()));
+    assert_eq!(unquote(r#""a\xc5z""#).as_deref(), Ok("a\u{FFFD}z"));
     assert!(matches!(kinds("\"abc").first(), Some(TokenKind::Error(m)) if m == "unterminated quoted string"));
 }
 

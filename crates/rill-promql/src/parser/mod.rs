@@ -17,7 +17,7 @@ mod selector;
 use crate::ast::*;
 use crate::error::{ParseError, ParseOptions};
 use crate::functions::FunctionLookup;
-use crate::lexer::{Token, TokenKind, describe, tokenize, unquote};
+use crate::lexer::{Token, TokenKind, describe, lossy, tokenize, unquote, unquote_bytes};
 
 /// Nesting deeper than this is rejected ("expression nesting too deep"), so that no query
 /// can overflow the stack. Prometheus has no such limit, but a server must not crash.
@@ -398,8 +398,16 @@ impl<'a> Parser<'a> {
             }
             TokenKind::String => {
                 self.advance();
-                let value = self.string_value(&t)?;
-                Ok(Expr::String(StringLiteral { value, pos: t.pos }))
+                let bytes = unquote_bytes(self.text(&t)).map_err(|e| self.err(t.pos, e))?;
+                let (value, invalid_utf8) = match String::from_utf8(bytes) {
+                    Ok(value) => (value, None),
+                    Err(e) => (lossy(e.as_bytes()), Some(e.into_bytes())),
+                };
+                Ok(Expr::String(StringLiteral {
+                    value,
+                    invalid_utf8,
+                    pos: t.pos,
+                }))
             }
             _ => Err(self.unexpected("", "")),
         }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use rill_model::histogram::format_g;
-use rill_model::labels::write_quoted;
+use rill_model::labels::{is_valid_label_name, write_quoted_bytes};
 use rill_model::{FloatHistogram, Labels};
 
 use super::grouped::{Sample, empty_series, for_each_point};
@@ -80,12 +80,13 @@ fn histogram_text(h: &FloatHistogram) -> String {
     out
 }
 
-/// Prometheus 3 accepts any non-empty UTF-8 label name.
-fn check_label_name(name: &str) -> Result<()> {
-    if name.is_empty() || name.contains('\u{FFFD}') {
+/// Prometheus 3 accepts any non-empty valid UTF-8 label name; the message quotes the
+/// literal's bytes as Go's `%q` does (`"a\xc5z"`).
+fn check_label_name(name: &[u8]) -> Result<()> {
+    if !is_valid_label_name(name) {
         let mut quoted = String::new();
         // Writing into a String cannot fail.
-        let _ = write_quoted(&mut quoted, name);
+        let _ = write_quoted_bytes(&mut quoted, name);
         return Err(Error::exec(format!("invalid label name {quoted}")));
     }
     Ok(())
@@ -94,7 +95,7 @@ fn check_label_name(name: &str) -> Result<()> {
 impl InstantVectorOperator for CountValues {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
         let label = self.label.value(cx)?;
-        check_label_name(&label)?;
+        check_label_name(self.label.invalid_utf8().unwrap_or(label.as_bytes()))?;
         let inner = self.inner.series_metadata(cx)?;
         // The value label is kept unless `without` lists it (or it is `__name__`).
         let include =

@@ -55,17 +55,6 @@ pub struct AggregationPositions {
     pub param: PosRange,
 }
 
-impl AggregationPositions {
-    /// All annotations at the aggregation expression's position.
-    pub fn at(pos: PosRange) -> Self {
-        AggregationPositions {
-            expr: pos,
-            inner: pos,
-            param: pos,
-        }
-    }
-}
-
 /// The positions of `a`'s parts, parentheses removed, as Prometheus reports annotations.
 pub fn positions(a: &AggregateExpr) -> AggregationPositions {
     AggregationPositions {
@@ -82,32 +71,8 @@ fn unparenthesized(mut e: &Expr) -> &Expr {
     e
 }
 
-/// The planner's entry point: builds the operator for one aggregation. Annotations are
-/// reported at `pos`; use [`build_at`] with [`positions`] to report them where Prometheus does.
-#[allow(clippy::too_many_arguments)]
-pub fn build(
-    op: AggregateOp,
-    inner: Box<dyn InstantVectorOperator>,
-    param: Option<Operator>,
-    grouping: &[String],
-    without: bool,
-    pos: PosRange,
-    time_range: QueryTimeRange,
-    options: &EngineOptions,
-) -> Result<Box<dyn InstantVectorOperator>> {
-    build_at(
-        op,
-        inner,
-        param,
-        grouping,
-        without,
-        AggregationPositions::at(pos),
-        time_range,
-        options,
-    )
-}
-
-/// Like [`build`], with the positions of the aggregation's parts for exact annotation positions.
+/// The planner's entry point: builds the operator for one aggregation, with the positions of
+/// its parts (see [`positions`]) so annotations are reported where Prometheus reports them.
 #[allow(clippy::too_many_arguments)]
 pub fn build_at(
     op: AggregateOp,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rill_model::{FloatHistogram, Labels};
 use rill_promql::{AggregateOp, Expr, PosRange};
 
-use super::{AggregationPositions, build, build_at, positions};
+use super::{AggregationPositions, build_at, positions};
 use crate::context::QueryContext;
 use crate::error::Result;
 use crate::memory::PooledVec;
@@ -106,13 +106,18 @@ fn agg(
 ) -> (Result<Output>, QueryContext) {
     let mut cx = QueryContext::unlimited();
     let grouping: Vec<String> = by.iter().map(|s| s.to_string()).collect();
-    let built = build(
+    let pos = PosRange::new(0, 10);
+    let built = build_at(
         op,
         inner(series),
         param,
         &grouping,
         without,
-        PosRange::new(0, 10),
+        AggregationPositions {
+            expr: pos,
+            inner: pos,
+            param: pos,
+        },
         range,
         &EngineOptions::default(),
     );
@@ -398,8 +403,18 @@ fn count_values_counts_formatted_values() {
     let (out, _) = agg(AggregateOp::CountValues, param, &["i"], true, r, series.clone());
     assert_eq!(out.unwrap(), vec![(Labels::empty(), vec![(0, 3.0), (10, 3.0)])]);
     let param = Some(Operator::String(Box::new(StringLiteral::new(String::new()))));
-    let (out, _) = agg(AggregateOp::CountValues, param, &[], false, r, series);
+    let (out, _) = agg(AggregateOp::CountValues, param, &[], false, r, series.clone());
     assert_eq!(out.unwrap_err().to_string(), "invalid label name \"\"");
+    // Invalid UTF-8 is rejected and quoted as Go's %q does; U+FFFD itself is a valid name.
+    let lit = |q: &str| match rill_promql::parse(q, &rill_promql::StandardFunctions, &Default::default()).unwrap() {
+        rill_promql::Expr::String(s) => StringLiteral::from_ast(&s),
+        other => panic!("not a string: {other:?}"),
+    };
+    let param = Some(Operator::String(Box::new(lit(r#""a\xc5z""#))));
+    let (out, _) = agg(AggregateOp::CountValues, param, &[], false, r, series.clone());
+    assert_eq!(out.unwrap_err().to_string(), r#"invalid label name "a\xc5z""#);
+    let param = Some(Operator::String(Box::new(lit(r#""a\ufffdz""#))));
+    assert!(agg(AggregateOp::CountValues, param, &[], false, r, series).0.is_ok());
 }
 
 #[test]
