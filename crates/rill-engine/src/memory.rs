@@ -163,6 +163,7 @@ macro_rules! declare_pool {
 }
 
 declare_pool!(f64);
+declare_pool!(i64);
 declare_pool!(usize);
 declare_pool!(bool);
 

@@ -103,6 +103,22 @@ pub struct RangeStep<'a> {
     pub floats: Window<'a, FPoint>,
     /// Histogram samples in the window (stale markers removed).
     pub histograms: Window<'a, HPoint>,
+    /// The start ("created") timestamps of the samples, parallel to `floats` and
+    /// `histograms`; `None` unless the series' storage has some (an experimental feature
+    /// most data lacks, so plain windows carry nothing extra). Windows over evaluated points
+    /// (subqueries) never have them.
+    pub start_timestamps: Option<StartTimestamps<'a>>,
+}
+
+/// The start ("created") timestamps (ms, `0` = unknown) of a window's samples: the ST of
+/// `floats[i]` is `floats[i]` here, likewise for histograms. Rate functions use them to see
+/// counter resets and where a counter started.
+#[derive(Clone, Copy, Debug)]
+pub struct StartTimestamps<'a> {
+    /// Parallel to [`RangeStep::floats`].
+    pub floats: Window<'a, i64>,
+    /// Parallel to [`RangeStep::histograms`].
+    pub histograms: Window<'a, i64>,
 }
 
 /// An operator producing a range vector (a window of samples per series per step).

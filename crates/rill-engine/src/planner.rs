@@ -383,6 +383,13 @@ impl ArgPlanner for Planner<'_> {
         }
     }
 
+    fn plan_with_start_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
+        match expr.unparen() {
+            Expr::VectorSelector(vs) => self.plan_vector_selector(vs, Some(InstantMode::StartTimestamps)),
+            other => self.plan_expr(other),
+        }
+    }
+
     fn time_range(&self) -> QueryTimeRange {
         self.current
     }

@@ -30,6 +30,13 @@ pub trait ArgPlanner {
     fn plan_with_float_sample_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
         self.plan_with_sample_timestamps(expr)
     }
+    /// Plans an instant-vector selector argument so that its points carry the start
+    /// ("created") timestamps of the underlying samples in seconds, `0` when unknown (what
+    /// `start_timestamp()` needs); other expressions are planned the ordinary way. The default
+    /// plans every expression the ordinary way.
+    fn plan_with_start_timestamps(&mut self, expr: &Expr) -> Result<Operator> {
+        self.plan(expr)
+    }
     /// The steps the call is evaluated at.
     fn time_range(&self) -> QueryTimeRange;
     /// The steps of the whole query, even inside a subquery (what `step()`, `range()`,

@@ -38,6 +38,9 @@ pub struct MemoryStore {
     /// Per series, the emulated head chunk after the last sample and before it (to redo
     /// the last append when a sample replaces it).
     heads: BTreeMap<Labels, (HeadChunk, Option<HeadChunk>)>,
+    /// Start ("created") timestamps, only for series that were given some: parallel to the
+    /// series' samples (a missing index or `0` means unknown).
+    start_timestamps: Arc<BTreeMap<Labels, Arc<Vec<i64>>>>,
 }
 
 /// The chunk Prometheus's head would be appending to.
@@ -170,8 +173,24 @@ impl MemoryStore {
         Ok(())
     }
 
+    /// Appends a sample like [`MemoryStore::append`], together with its start ("created")
+    /// timestamp `st` (ms; `0` means unknown, as in Prometheus). Queriers hand the start
+    /// timestamps out with the decoded chunks ([`ChunkIterator::start_timestamps`]).
+    pub fn append_with_start_timestamp(&mut self, labels: &Labels, sample: Sample, st: i64) -> Result<()> {
+        self.append(labels, sample)?;
+        let len = self.series.get(labels).map_or(0, |s| s.len());
+        let map = Arc::make_mut(&mut self.start_timestamps);
+        let sts = Arc::make_mut(map.entry(labels.clone()).or_default());
+        sts.resize(len, 0);
+        if let Some(last) = sts.last_mut() {
+            *last = st;
+        }
+        Ok(())
+    }
+
     /// Removes every series.
     pub fn clear(&mut self) {
+        self.start_timestamps = Arc::default();
         self.series = Arc::default();
         self.heads.clear();
     }
@@ -196,6 +215,7 @@ impl Queryable for MemoryStore {
     fn querier(&self, mint: i64, maxt: i64) -> Result<Box<dyn Querier>> {
         Ok(Box::new(MemoryQuerier {
             series: self.series.clone(),
+            start_timestamps: self.start_timestamps.clone(),
             mint,
             maxt,
         }))
@@ -204,6 +224,7 @@ impl Queryable for MemoryStore {
 
 struct MemoryQuerier {
     series: Arc<BTreeMap<Labels, Arc<Vec<Sample>>>>,
+    start_timestamps: Arc<BTreeMap<Labels, Arc<Vec<i64>>>>,
     mint: i64,
     maxt: i64,
 }
@@ -229,7 +250,8 @@ impl Querier for MemoryQuerier {
             let lo = samples.partition_point(|s| s.t < mint);
             let hi = samples.partition_point(|s| s.t <= maxt);
             if lo < hi {
-                out.push((labels.clone(), samples.clone(), lo..hi));
+                let sts = self.start_timestamps.get(labels).cloned();
+                out.push((labels.clone(), samples.clone(), sts, lo..hi));
             }
         }
         Ok(Box::new(MemorySeriesSet {
@@ -258,25 +280,33 @@ impl Querier for MemoryQuerier {
     }
 }
 
+/// A selected series: labels, samples, start timestamps if any, and the selected indexes.
+type SelectedSeries = (Labels, Arc<Vec<Sample>>, Option<Arc<Vec<i64>>>, std::ops::Range<usize>);
+
 struct MemorySeriesSet {
-    series: std::vec::IntoIter<(Labels, Arc<Vec<Sample>>, std::ops::Range<usize>)>,
+    series: std::vec::IntoIter<SelectedSeries>,
 }
 
 impl SeriesSet for MemorySeriesSet {
     fn next(&mut self) -> Result<Option<Series>> {
-        Ok(self.series.next().map(|(labels, samples, range)| Series {
-            labels,
-            chunks: Box::new(MemoryChunks {
-                samples,
-                next: range.start,
-                end: range.end,
-            }),
-        }))
+        Ok(self
+            .series
+            .next()
+            .map(|(labels, samples, start_timestamps, range)| Series {
+                labels,
+                chunks: Box::new(MemoryChunks {
+                    samples,
+                    start_timestamps,
+                    next: range.start,
+                    end: range.end,
+                }),
+            }))
     }
 }
 
 struct MemoryChunks {
     samples: Arc<Vec<Sample>>,
+    start_timestamps: Option<Arc<Vec<i64>>>,
     next: usize,
     end: usize,
 }
@@ -292,6 +322,10 @@ impl ChunkIterator for MemoryChunks {
             samples: self.samples.clone(),
             range: start..self.next,
         }))
+    }
+
+    fn start_timestamps(&self) -> Option<Arc<Vec<i64>>> {
+        self.start_timestamps.clone()
     }
 }
 
@@ -349,6 +383,25 @@ mod tests {
             assert!(c.max_time() - c.min_time() < CHUNK_SAMPLES as i64 * 1000);
         }
         assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn start_timestamps_come_with_their_chunks() {
+        let mut s = MemoryStore::new();
+        let l = Labels::from_pairs([("a", "b")]);
+        let plain = Labels::from_pairs([("a", "c")]);
+        s.append(&l, Sample::float(10, 1.0)).unwrap();
+        s.append_with_start_timestamp(&l, Sample::float(20, 2.0), 15).unwrap();
+        s.append(&plain, Sample::float(20, 2.0)).unwrap();
+        let q = s.querier(i64::MIN, i64::MAX).unwrap();
+        let mut set = q.select(&SelectHints::default(), &[]).unwrap();
+        let mut chunks = set.next().unwrap().unwrap().chunks;
+        assert!(chunks.next().unwrap().is_some());
+        assert_eq!(chunks.start_timestamps().as_deref(), Some(&vec![0, 15]));
+        let chunks = set.next().unwrap().unwrap().chunks;
+        assert!(chunks.start_timestamps().is_none());
+        s.clear();
+        assert!(s.start_timestamps.is_empty());
     }
 
     #[test]

@@ -69,6 +69,14 @@ pub struct Series {
 pub trait ChunkIterator: Send {
     /// The next chunk, or `Ok(None)` once exhausted.
     fn next(&mut self) -> Result<Option<Chunk>>;
+
+    /// The start ("created") timestamps of the samples of the [`Chunk::Decoded`] chunk last
+    /// returned by `next`, parallel to its `samples` buffer (same indexes; a missing index or
+    /// `0` means unknown, as in Prometheus). `None`, the default, when the backend keeps no
+    /// start timestamps for the series: most data has none, so nothing grows for it.
+    fn start_timestamps(&self) -> Option<Arc<Vec<i64>>> {
+        None
+    }
 }
 
 /// Where ingested samples go (remote write, import, scraping): implemented by the TSDB head.

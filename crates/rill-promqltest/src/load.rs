@@ -19,15 +19,21 @@ pub(crate) fn apply_load(store: &mut MemoryStore, cmd: &LoadCmd) -> Result<(), S
         defs.insert(&s.labels, s);
     }
     for (labels, s) in &defs {
-        for (t, v) in samples(s, cmd.step_ms) {
+        for (k, (t, v)) in samples(s, cmd.step_ms).enumerate() {
             let sample = match v {
                 SeqValue::Float(f) => Sample::float(t, *f),
                 SeqValue::Histogram { h, .. } => Sample::histogram(t, h.clone()),
                 SeqValue::Omitted => continue,
             };
-            store
-                .append(labels, sample)
-                .map_err(|e| format!("line {}: {e}", s.line))?;
+            // An `@st` line gives start timestamps relative to the samples (`_`: unknown, 0).
+            let appended = match &s.start_offsets {
+                Some(offsets) => {
+                    let st = offsets.get(k).copied().flatten().map_or(0, |d| t.saturating_add(d));
+                    store.append_with_start_timestamp(labels, sample, st)
+                }
+                None => store.append(labels, sample),
+            };
+            appended.map_err(|e| format!("line {}: {e}", s.line))?;
         }
     }
     if cmd.with_nhcb {

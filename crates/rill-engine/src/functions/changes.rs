@@ -1,14 +1,17 @@
 //! `changes` and `resets`: count value changes / counter resets between consecutive samples
 //! of a window, floats and histograms merged in time order. Over an `anchored` range the
 //! count starts at the last sample at or before the window's nominal start, of either kind
-//! (Prometheus's `pickFirstSampleIndices`).
+//! (Prometheus's `pickFirstSampleIndices`). `resets` also counts the resets that start
+//! timestamps show (see [`crate::functions::start_time`]).
 
 use rill_model::FloatHistogram;
 
 use crate::error::Result;
 use crate::functions::range_function::{RangeFunction, StepContext, StepValue};
-use crate::operator::RangeStep;
+use crate::functions::start_time;
+use crate::operator::{RangeStep, Window};
 use crate::operators::extended::search;
+use crate::types::{FPoint, HPoint};
 
 /// `changes` (`resets: false`) and `resets` (`resets: true`).
 pub struct Changes {
@@ -39,8 +42,15 @@ fn anchored_start(w: &RangeStep<'_>) -> Option<(usize, usize)> {
     })
 }
 
-/// One sample of a window, float or histogram.
-enum Sample<'a> {
+/// One sample of a window, float or histogram, with its time and start timestamp.
+struct Sample<'a> {
+    t: i64,
+    st: i64,
+    v: Value<'a>,
+}
+
+/// A sample's value.
+enum Value<'a> {
     Float(f64),
     Histogram(&'a FloatHistogram),
 }
@@ -55,14 +65,22 @@ impl RangeFunction for Changes {
         } else {
             (0, 0)
         };
-        let mut fi = w.floats.iter().skip(first_float).peekable();
-        let mut hi = w.histograms.iter().skip(first_histogram).peekable();
+        let sts = w.start_timestamps;
+        let (float_sts, histogram_sts) = (sts.map(|s| s.floats), sts.map(|s| s.histograms));
+        let float = |(i, p): (usize, &FPoint)| Sample {
+            t: p.t,
+            st: start_time::at(float_sts, i),
+            v: Value::Float(p.f),
+        };
+        let histogram = |(i, p)| histogram_sample(histogram_sts, i, p);
+        let mut fi = w.floats.iter().enumerate().skip(first_float).peekable();
+        let mut hi = w.histograms.iter().enumerate().skip(first_histogram).peekable();
         let mut prev: Option<Sample<'_>> = None;
         let mut count = 0usize;
         loop {
             let cur = match (fi.peek(), hi.peek()) {
-                (Some(f), Some(h)) if f.t < h.t => fi.next().map(|p| Sample::Float(p.f)),
-                (Some(f), Some(h)) if f.t > h.t => hi.next().map(|p| Sample::Histogram(&p.h)),
+                (Some((_, f)), Some((_, h))) if f.t < h.t => fi.next().map(float),
+                (Some((_, f)), Some((_, h))) if f.t > h.t => hi.next().map(histogram),
                 (Some(_), Some(_)) => {
                     // A float and a histogram at the same time: Prometheus takes neither first;
                     // consume both so the loop ends.
@@ -70,8 +88,8 @@ impl RangeFunction for Changes {
                     hi.next();
                     continue;
                 }
-                (Some(_), None) => fi.next().map(|p| Sample::Float(p.f)),
-                (None, Some(_)) => hi.next().map(|p| Sample::Histogram(&p.h)),
+                (Some(_), None) => fi.next().map(float),
+                (None, Some(_)) => hi.next().map(histogram),
                 (None, None) => None,
             };
             let Some(cur) = cur else { break };
@@ -86,19 +104,29 @@ impl RangeFunction for Changes {
     }
 }
 
+/// The `i`-th histogram of a window as a [`Sample`].
+fn histogram_sample<'a>(sts: Option<Window<'_, i64>>, i: usize, p: &'a HPoint) -> Sample<'a> {
+    Sample {
+        t: p.t,
+        st: start_time::at(sts, i),
+        v: Value::Histogram(&p.h),
+    }
+}
+
 impl Changes {
     fn counts(&self, prev: &Sample<'_>, cur: &Sample<'_>) -> bool {
-        match (prev, cur) {
-            (Sample::Float(a), Sample::Float(b)) => {
+        let start_reset = || start_time::is_reset(prev.st, prev.t, cur.st, cur.t);
+        match (&prev.v, &cur.v) {
+            (Value::Float(a), Value::Float(b)) => {
                 if self.resets {
-                    b < a
+                    b < a || start_reset()
                 } else {
                     a != b && !(a.is_nan() && b.is_nan())
                 }
             }
-            (Sample::Histogram(a), Sample::Histogram(b)) => {
+            (Value::Histogram(a), Value::Histogram(b)) => {
                 if self.resets {
-                    b.detect_reset(a)
+                    start_reset() || b.detect_reset(a)
                 } else {
                     !a.equals(b)
                 }

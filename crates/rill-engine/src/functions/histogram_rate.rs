@@ -1,7 +1,9 @@
 //! The histogram side of `rate`/`increase`/`delta` and `irate`/`idelta` (Prometheus's
 //! `histogramRate` and the histogram branch of `instantValue`): the increase between the first
 //! and last histogram of a window with counter resets compensated, schemas reduced to the
-//! lowest one seen, and the warnings about gauges, counters and mixed bucket kinds.
+//! lowest one seen, and the warnings about gauges, counters and mixed bucket kinds. Start
+//! timestamps, when the window has them, also mark counter resets (see
+//! [`crate::functions::start_time`]).
 
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use rill_model::{CounterResetHint, FloatHistogram, HistogramError};
 
 use crate::functions::histogram_annotations as notes;
 use crate::functions::range_function::StepContext;
+use crate::functions::start_time;
 use crate::operator::Window;
 use crate::types::HPoint;
 
@@ -30,12 +33,17 @@ fn combined(res: Result<rill_model::CombineInfo, HistogramError>, operation: &st
 }
 
 /// The raw increase (`counter`) or difference of the histograms of a window of at least two,
-/// as a gauge histogram; `None` (with a warning) when they cannot be combined.
+/// as a gauge histogram; `None` (with a warning) when they cannot be combined. `sts` are the
+/// points' start timestamps, if any.
 pub fn histogram_increase(
     points: Window<'_, HPoint>,
+    sts: Option<Window<'_, i64>>,
     counter: bool,
     cx: &mut StepContext<'_>,
 ) -> Option<FloatHistogram> {
+    let st_reset = |i: usize, prev: &HPoint, cur: &HPoint| {
+        start_time::is_reset(start_time::at(sts, i), prev.t, start_time::at(sts, i + 1), cur.t)
+    };
     let first = &points.first()?.h;
     let last = &points.last()?.h;
     let is_gauge = |h: &FloatHistogram| h.counter_reset_hint == CounterResetHint::Gauge;
@@ -46,8 +54,8 @@ pub fn histogram_increase(
     let zero_after_reset;
     let mut prev: &FloatHistogram = first;
     if counter
-        && let Some(second) = points.get(1)
-        && second.h.detect_reset(first)
+        && let (Some(first_point), Some(second)) = (points.first(), points.get(1))
+        && (st_reset(0, first_point, second) || second.h.detect_reset(first))
     {
         zero_after_reset = FloatHistogram {
             schema: second.h.schema,
@@ -88,8 +96,13 @@ pub fn histogram_increase(
     }
     if counter {
         let mut before: &FloatHistogram = prev;
-        for p in points.iter().skip(1) {
-            if p.h.detect_reset(before) && !combined(h.add(before), "addition", cx) {
+        let mut overlap_seen = false;
+        for (i, (prev_point, p)) in points.iter().zip(points.iter().skip(1)).enumerate() {
+            if !overlap_seen && start_time::overlaps(start_time::at(sts, i), prev_point.t, start_time::at(sts, i + 1)) {
+                cx.warn(start_time::overlap_warning(cx.metric_name));
+                overlap_seen = true;
+            }
+            if (st_reset(i, prev_point, p) || p.h.detect_reset(before)) && !combined(h.add(before), "addition", cx) {
                 return None;
             }
             before = &p.h;
@@ -103,12 +116,14 @@ pub fn histogram_increase(
 }
 
 /// `irate`/`idelta` of two histograms `interval_ms` apart: the difference (or, for `irate`
-/// after a reset, the newer histogram) as a gauge, per second for `irate`.
+/// after a reset, the newer histogram) as a gauge, per second for `irate`. `start_reset`:
+/// their start timestamps show a reset.
 pub fn histogram_instant(
     a: &FloatHistogram,
     b: &FloatHistogram,
     interval_ms: i64,
     per_second: bool,
+    start_reset: bool,
     cx: &mut StepContext<'_>,
 ) -> Option<Arc<FloatHistogram>> {
     let is_gauge = |h: &FloatHistogram| h.counter_reset_hint == CounterResetHint::Gauge;
@@ -119,7 +134,7 @@ pub fn histogram_instant(
         cx.warn(notes::not_gauge(cx.metric_name));
     }
     let mut out = b.clone();
-    if !per_second || !b.detect_reset(a) {
+    if !per_second || (!start_reset && !b.detect_reset(a)) {
         match out.sub(a) {
             Ok(info) => {
                 if info.nhcb_bounds_reconciled {

@@ -40,6 +40,7 @@ pub mod regression;
 pub mod scalar_fns;
 pub mod smoothing;
 pub mod sort;
+pub mod start_time;
 pub mod timestamp;
 pub mod trig;
 

@@ -262,6 +262,7 @@ pub(crate) mod testing {
             range_end: end_s * 1000,
             floats: Window::contiguous(floats),
             histograms: Window::contiguous(&[]),
+            start_timestamps: None,
         };
         let mut cx = StepContext {
             args,

@@ -1,7 +1,9 @@
 //! `rate`, `increase`, `delta` (extrapolated over the window) and `irate`, `idelta` (last two
 //! samples), following Prometheus's `extrapolatedRate` and `instantValue`; histogram windows go
 //! through [`crate::functions::histogram_rate`], `anchored` / `smoothed` ranges through
-//! [`crate::functions::extended_rate`].
+//! [`crate::functions::extended_rate`]. Start timestamps, when a window has them, mark
+//! counter resets and, for counters, where the counter started: a first sample whose start
+//! lies inside the window counts from zero at that start instead of being extrapolated.
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use crate::error::Result;
 use crate::functions::extended_rate::ExtendedRate;
 use crate::functions::histogram_rate::{histogram_increase, histogram_instant};
 use crate::functions::range_function::{RangeFunction, StepContext, StepValue};
+use crate::functions::start_time;
 use crate::operator::{RangeStep, Window};
 use crate::types::{FPoint, HPoint};
 
@@ -31,6 +34,50 @@ pub struct ExtrapolatedRate {
 }
 
 impl ExtrapolatedRate {
+    /// The step of a classic range over histograms (with their start timestamps, if any).
+    fn histograms(
+        &self,
+        w: &RangeStep<'_>,
+        sts: Option<Window<'_, i64>>,
+        cx: &mut StepContext<'_>,
+    ) -> Option<StepValue> {
+        let (first, last) = (w.histograms.first()?, w.histograms.last()?);
+        let mut increase = if w.histograms.len() > 1 {
+            Some(histogram_increase(w.histograms, sts, self.counter, cx)?)
+        } else {
+            None
+        };
+        let start = self
+            .counter
+            .then(|| counter_start(start_time::at(sts, 0), w.range_start, first.t))
+            .flatten();
+        if start.is_some() {
+            // The counter was zero at its start: the first histogram is all increase.
+            match increase.as_mut() {
+                None => increase = Some((*first.h).clone()),
+                Some(h) => {
+                    if h.add(&first.h).is_err() {
+                        cx.warn(crate::functions::histogram_annotations::mixed_exponential_custom(
+                            cx.metric_name,
+                        ));
+                        return None;
+                    }
+                }
+            }
+        }
+        let mut h = increase?;
+        let span = Extrapolation {
+            first_t: first.t,
+            last_t: last.t,
+            samples: w.histograms.len(),
+            first_value: first.h.count,
+            increase: h.count,
+            start,
+        };
+        h.mul(span.factor(w.range_start, w.range_end, cx.range_ms, self.counter, self.per_second));
+        Some(StepValue::Histogram(Arc::new(h)))
+    }
+
     /// The step of an `anchored` / `smoothed` range.
     fn extended(&self, w: &RangeStep<'_>, cx: &mut StepContext<'_>) -> Option<StepValue> {
         let rate = ExtendedRate {
@@ -57,32 +104,24 @@ impl RangeFunction for ExtrapolatedRate {
         if self.mode != RangeMode::Classic {
             return Ok(self.extended(w, cx));
         }
-        if w.histograms.len() > 1 {
-            let (Some(first), Some(last)) = (w.histograms.first(), w.histograms.last()) else {
-                return Ok(None);
-            };
-            let Some(mut h) = histogram_increase(w.histograms, self.counter, cx) else {
-                return Ok(None);
-            };
-            let span = Extrapolation {
-                first_t: first.t,
-                last_t: last.t,
-                samples: w.histograms.len(),
-                first_value: first.h.count,
-                increase: h.count,
-            };
-            h.mul(span.factor(w.range_start, w.range_end, cx.range_ms, self.counter, self.per_second));
-            return Ok(Some(StepValue::Histogram(Arc::new(h))));
+        let sts = w.start_timestamps;
+        if !w.histograms.is_empty() {
+            return Ok(self.histograms(w, sts.map(|s| s.histograms), cx));
         }
-        Ok(extrapolated_rate(
+        let floats = sts.map(|s| s.floats);
+        let (value, overlap) = extrapolated_rate_with_starts(
             w.floats,
+            floats,
             w.range_start,
             w.range_end,
             cx.range_ms,
             self.counter,
             self.per_second,
-        )
-        .map(StepValue::Float))
+        );
+        if overlap {
+            cx.warn(start_time::overlap_warning(cx.metric_name));
+        }
+        Ok(value.map(StepValue::Float))
     }
 
     fn series_done(&self, produced_floats: bool, cx: &mut StepContext<'_>) {
@@ -111,26 +150,63 @@ pub fn extrapolated_rate(
     counter: bool,
     per_second: bool,
 ) -> Option<f64> {
-    let (first, last) = (floats.first()?, floats.last()?);
-    let n_minus_one = floats.len().checked_sub(1).filter(|&n| n > 0)?;
+    extrapolated_rate_with_starts(floats, None, range_start, range_end, range_ms, counter, per_second).0
+}
+
+/// [`extrapolated_rate`] with the samples' start timestamps, if any: for counters they also
+/// mark resets, and a first sample starting inside the window counts from zero at its start
+/// (then a single sample suffices). Also says whether some sample's start overlaps the
+/// previous sample (worth a warning).
+pub fn extrapolated_rate_with_starts(
+    floats: Window<'_, FPoint>,
+    sts: Option<Window<'_, i64>>,
+    range_start: i64,
+    range_end: i64,
+    range_ms: i64,
+    counter: bool,
+    per_second: bool,
+) -> (Option<f64>, bool) {
+    let (Some(first), Some(last)) = (floats.first(), floats.last()) else {
+        return (None, false);
+    };
     let mut result = last.f - first.f;
+    let mut overlap = false;
+    let mut start = None;
     if counter {
-        let mut prev = first.f;
-        for p in floats.iter().skip(1) {
-            if p.f < prev {
-                result += prev;
+        for (i, (prev, p)) in floats.iter().zip(floats.iter().skip(1)).enumerate() {
+            let (prev_st, st) = (start_time::at(sts, i), start_time::at(sts, i + 1));
+            overlap = overlap || start_time::overlaps(prev_st, prev.t, st);
+            if p.f < prev.f || start_time::is_reset(prev_st, prev.t, st, p.t) {
+                result += prev.f;
             }
-            prev = p.f;
         }
+        start = counter_start(start_time::at(sts, 0), range_start, first.t);
+        if start.is_some() {
+            // The counter was zero at its start: the first value is all increase.
+            result += first.f;
+        }
+    }
+    if start.is_none() && floats.len() < 2 {
+        return (None, overlap);
     }
     let span = Extrapolation {
         first_t: first.t,
         last_t: last.t,
-        samples: n_minus_one + 1,
+        samples: floats.len(),
         first_value: first.f,
         increase: result,
+        start,
     };
-    Some(result * span.factor(range_start, range_end, range_ms, counter, per_second))
+    (
+        Some(result * span.factor(range_start, range_end, range_ms, counter, per_second)),
+        overlap,
+    )
+}
+
+/// The start timestamp `st` of a window's first sample (at `first_t`) when it lies inside
+/// the window and before the sample, so the counter can be taken as zero there.
+fn counter_start(st: i64, range_start: i64, first_t: i64) -> Option<i64> {
+    (st != 0 && st > range_start && st < first_t).then_some(st)
 }
 
 /// What extrapolating a window's increase to the window's edges needs to know.
@@ -143,6 +219,9 @@ struct Extrapolation {
     first_value: f64,
     /// The increase between the first and last sample (a histogram's count).
     increase: f64,
+    /// Where the counter started (zero) inside the window, from the first sample's start
+    /// timestamp: the increase is measured from there instead of extrapolated to the start.
+    start: Option<i64>,
 }
 
 impl Extrapolation {
@@ -152,23 +231,32 @@ impl Extrapolation {
     fn factor(&self, range_start: i64, range_end: i64, range_ms: i64, counter: bool, per_second: bool) -> f64 {
         let mut to_start = (self.first_t - range_start) as f64 / 1000.0;
         let mut to_end = (range_end - self.last_t) as f64 / 1000.0;
-        let sampled = (self.last_t - self.first_t) as f64 / 1000.0;
+        let mut sampled = (self.last_t - self.first_t) as f64 / 1000.0;
         let avg_gap = sampled / self.samples.saturating_sub(1).max(1) as f64;
         let threshold = avg_gap * 1.1;
-        if to_start >= threshold {
-            to_start = avg_gap / 2.0;
-        }
-        if counter && self.increase > 0.0 && self.first_value >= 0.0 {
-            // Counters start at zero: never extrapolate below it.
-            let to_zero = sampled * (self.first_value / self.increase);
-            if to_zero < to_start {
-                to_start = to_zero;
+        if let Some(start) = self.start {
+            to_start = 0.0;
+            sampled = (self.last_t - start) as f64 / 1000.0;
+        } else {
+            if to_start >= threshold {
+                to_start = avg_gap / 2.0;
+            }
+            if counter && self.increase > 0.0 && self.first_value >= 0.0 {
+                // Counters start at zero: never extrapolate below it.
+                let to_zero = sampled * (self.first_value / self.increase);
+                if to_zero < to_start {
+                    to_start = to_zero;
+                }
             }
         }
         if to_end >= threshold {
             to_end = avg_gap / 2.0;
         }
-        let mut factor = (sampled + to_start + to_end) / sampled;
+        let mut factor = if sampled != 0.0 {
+            (sampled + to_start + to_end) / sampled
+        } else {
+            1.0
+        };
         if per_second {
             factor /= range_ms as f64 / 1000.0;
         }
@@ -198,20 +286,24 @@ impl Last<'_> {
     }
 }
 
-/// The last two samples of a window by time, floats and histograms merged (older first).
-fn last_two<'a>(w: &RangeStep<'a>) -> Option<(Last<'a>, Last<'a>)> {
+/// The last two samples of a window by time, floats and histograms merged (older first),
+/// each with its start timestamp (`0` when unknown).
+fn last_two<'a>(w: &RangeStep<'a>) -> Option<((Last<'a>, i64), (Last<'a>, i64))> {
     let tail = |n: usize| n.saturating_sub(2)..n;
-    let floats = tail(w.floats.len())
-        .filter_map(|i| w.floats.get(i))
-        .map(|p| Last::Float(*p));
-    let histograms = tail(w.histograms.len())
-        .filter_map(|i| w.histograms.get(i))
-        .map(Last::Histogram);
-    let mut four: [Option<Last<'a>>; 4] = [None; 4];
+    let sts = w.start_timestamps;
+    let floats = tail(w.floats.len()).filter_map(|i| {
+        let st = start_time::at(sts.map(|s| s.floats), i);
+        w.floats.get(i).map(|p| (Last::Float(*p), st))
+    });
+    let histograms = tail(w.histograms.len()).filter_map(|i| {
+        let st = start_time::at(sts.map(|s| s.histograms), i);
+        w.histograms.get(i).map(|p| (Last::Histogram(p), st))
+    });
+    let mut four: [Option<(Last<'a>, i64)>; 4] = [None; 4];
     for (slot, s) in four.iter_mut().zip(floats.chain(histograms)) {
         *slot = Some(s);
     }
-    four.sort_by_key(|s| s.map(|s| s.t()));
+    four.sort_by_key(|s| s.map(|(s, _)| s.t()));
     match four {
         [.., Some(a), Some(b)] => Some((a, b)),
         _ => None,
@@ -220,17 +312,18 @@ fn last_two<'a>(w: &RangeStep<'a>) -> Option<(Last<'a>, Last<'a>)> {
 
 impl RangeFunction for InstantRate {
     fn step(&self, w: &RangeStep<'_>, cx: &mut StepContext<'_>) -> Result<Option<StepValue>> {
-        let Some((a, b)) = last_two(w) else {
+        let Some(((a, a_st), (b, b_st))) = last_two(w) else {
             return Ok(None);
         };
         let interval = b.t() - a.t();
         if interval == 0 {
             return Ok(None);
         }
+        let start_reset = start_time::is_reset(a_st, a.t(), b_st, b.t());
         Ok(match (a, b) {
-            (Last::Float(a), Last::Float(b)) => instant_value(a, b, self.per_second).map(StepValue::Float),
+            (Last::Float(a), Last::Float(b)) => instant_value(a, b, self.per_second, start_reset).map(StepValue::Float),
             (Last::Histogram(a), Last::Histogram(b)) => {
-                histogram_instant(&a.h, &b.h, interval, self.per_second, cx).map(StepValue::Histogram)
+                histogram_instant(&a.h, &b.h, interval, self.per_second, start_reset, cx).map(StepValue::Histogram)
             }
             _ => {
                 cx.warn(mixed_warning(cx.metric_name));
@@ -241,13 +334,14 @@ impl RangeFunction for InstantRate {
 }
 
 /// `irate`/`idelta` of two consecutive float samples; `None` when they share a timestamp.
-pub fn instant_value(a: FPoint, b: FPoint, per_second: bool) -> Option<f64> {
+/// `start_reset`: their start timestamps show a counter reset (for `irate`).
+pub fn instant_value(a: FPoint, b: FPoint, per_second: bool, start_reset: bool) -> Option<f64> {
     let interval = b.t - a.t;
     if interval == 0 {
         return None;
     }
     let mut v = b.f;
-    if !per_second || b.f >= a.f || b.f.is_nan() || a.f.is_nan() {
+    if !per_second || !(b.f < a.f || start_reset) {
         v = b.f - a.f;
     }
     if per_second {
@@ -259,7 +353,7 @@ pub fn instant_value(a: FPoint, b: FPoint, per_second: bool) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::range_function::testing::{float, run};
+    use crate::functions::range_function::testing::{float, points, run};
 
     #[test]
     fn rate_extrapolates_to_window_edges() {
@@ -319,15 +413,53 @@ mod tests {
     }
 
     #[test]
+    fn start_timestamps_mark_resets_and_counter_starts() {
+        let floats = points(&[(60, 5.0), (120, 6.0)]);
+        let w = Window::contiguous(&floats);
+        // No start times: 1 over 60s sampled, extrapolated by 60s to each end (range 180s).
+        let (plain, overlap) = extrapolated_rate_with_starts(w, None, 0, 180_000, 180_000, true, false);
+        assert_eq!((plain, overlap), (Some(3.0), false));
+        // The second sample restarted at 90s: its whole value is increase (5 + 6 = 11 in
+        // 60s); the first started at 50s, inside the window: +5, measured from there (70s),
+        // and still extrapolated by 60s to the end.
+        let sts = [50_000, 90_000];
+        let (v, overlap) =
+            extrapolated_rate_with_starts(w, Some(Window::contiguous(&sts)), 0, 180_000, 180_000, true, false);
+        let expected = 11.0 * (70.0 + 60.0) / 70.0;
+        assert!((v.unwrap() - expected).abs() < 1e-9, "{v:?}");
+        assert!(!overlap);
+        // A start before the previous sample that is not its start: overlap.
+        let sts = [50_000, 30_000];
+        let (_, overlap) =
+            extrapolated_rate_with_starts(w, Some(Window::contiguous(&sts)), 0, 180_000, 180_000, true, false);
+        assert!(overlap);
+        // One sample suffices when its start lies inside the window.
+        let one = points(&[(120, 6.0)]);
+        let (v, _) = extrapolated_rate_with_starts(
+            Window::contiguous(&one),
+            Some(Window::contiguous(&[60_000])),
+            0,
+            180_000,
+            180_000,
+            true,
+            false,
+        );
+        assert_eq!(v, Some(6.0));
+    }
+
+    #[test]
     fn irate_and_idelta() {
         let a = FPoint { t: 0, f: 10.0 };
         let b = FPoint { t: 2000, f: 4.0 };
         assert_eq!(
-            instant_value(a, b, true),
+            instant_value(a, b, true, false),
             Some(2.0),
             "reset: the new value counts from zero"
         );
-        assert_eq!(instant_value(a, b, false), Some(-6.0));
-        assert_eq!(instant_value(a, FPoint { t: 0, f: 1.0 }, true), None);
+        assert_eq!(instant_value(a, b, false, false), Some(-6.0));
+        assert_eq!(instant_value(a, FPoint { t: 0, f: 1.0 }, true, false), None);
+        let c = FPoint { t: 2000, f: 12.0 };
+        assert_eq!(instant_value(a, c, true, false), Some(1.0));
+        assert_eq!(instant_value(a, c, true, true), Some(6.0), "a start-time reset");
     }
 }

@@ -1,6 +1,10 @@
 //! `timestamp(v)`: the time of each sample in seconds. For a selector argument that is the
 //! sample's own timestamp (the planner's sample-timestamp mode puts it in the point's value);
 //! for any other expression it is the evaluation time, as in Prometheus.
+//!
+//! `start_timestamp(v)` (experimental): the start ("created") time of each sample in seconds,
+//! `0` when unknown. Only storage knows start times, so for anything but a selector argument
+//! the result is empty, as in Prometheus.
 
 use rill_promql::{Call, Expr};
 
@@ -83,7 +87,60 @@ impl FunctionFactory for TimestampFactory {
     }
 }
 
+/// Emits the start timestamps a selector planned in start-timestamp mode put in its points,
+/// or nothing when the argument was not a selector.
+pub struct StartTimestampOperator {
+    input: Box<dyn InstantVectorOperator>,
+    /// The argument is a selector (its values are start timestamps); else there is no output.
+    from_selector: bool,
+    delayed_name_removal: bool,
+}
+
+impl InstantVectorOperator for StartTimestampOperator {
+    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
+        let input = self.input.series_metadata(cx)?;
+        if !self.from_selector {
+            return Ok(Vec::new());
+        }
+        let delayed = self.delayed_name_removal;
+        Ok(input.into_iter().map(|m| drop_name(m, delayed)).collect())
+    }
+
+    fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
+        if !self.from_selector {
+            return Ok(None);
+        }
+        self.input.next_series(cx)
+    }
+
+    fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
+        self.input.finalize(cx)
+    }
+}
+
+struct StartTimestampFactory;
+
+impl FunctionFactory for StartTimestampFactory {
+    fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator> {
+        let expr = arg(call, 0)?;
+        let from_selector = matches!(expr.unparen(), Expr::VectorSelector(_));
+        let Operator::Instant(input) = planner.plan_with_start_timestamps(expr)? else {
+            return Err(crate::error::Error::Internal(
+                "start_timestamp(): argument is not an instant vector".into(),
+            ));
+        };
+        Ok(Operator::Instant(Box::new(StartTimestampOperator {
+            input,
+            from_selector,
+            delayed_name_removal: planner.options().features.delayed_name_removal,
+        })))
+    }
+}
+
 /// The definitions of this family.
 pub(crate) fn definitions() -> Vec<FunctionDef> {
-    vec![custom("timestamp", TimestampFactory)]
+    vec![
+        custom("timestamp", TimestampFactory),
+        custom("start_timestamp", StartTimestampFactory),
+    ]
 }

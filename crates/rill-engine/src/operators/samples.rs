@@ -22,6 +22,13 @@ pub trait SampleStream: Send {
     /// stream is exhausted. Samples at or before `after` may be skipped without decoding.
     /// `after` must not decrease between calls.
     fn next_sample(&mut self, after: i64) -> Result<Option<Sample>>;
+
+    /// The start ("created") timestamp of the sample `next_sample` returned last, `0` when
+    /// unknown (Prometheus's convention). Only storage streams know any: evaluated points
+    /// (subqueries) have none, which is how subqueries cut their propagation.
+    fn start_timestamp(&self) -> i64 {
+        0
+    }
 }
 
 /// The samples of one storage series, read chunk by chunk; encoded chunks (XOR, histogram,
@@ -34,6 +41,10 @@ pub struct ChunkSamples {
     batch: PooledVec<FPoint>,
     histogram_batch: PooledVec<HPoint>,
     exhausted: bool,
+    /// The start timestamps of the current decoded chunk's buffer, if the backend has any.
+    start_timestamps: Option<Arc<Vec<i64>>>,
+    /// The start timestamp of the sample returned last.
+    last_start: i64,
 }
 
 /// The chunk being read.
@@ -62,6 +73,8 @@ impl ChunkSamples {
             batch: PooledVec::with_capacity(0, tracker)?,
             histogram_batch: PooledVec::with_capacity(0, tracker)?,
             exhausted: false,
+            start_timestamps: None,
+            last_start: 0,
         })
     }
 
@@ -81,6 +94,7 @@ impl ChunkSamples {
             }
             match chunk {
                 Chunk::Decoded { samples, range } => {
+                    self.start_timestamps = self.chunks.start_timestamps();
                     let end = range.end.min(samples.len());
                     let pos = range.start.min(end);
                     self.current = Current::Decoded { samples, pos, end };
@@ -135,16 +149,22 @@ impl ChunkSamples {
 
 impl SampleStream for ChunkSamples {
     fn next_sample(&mut self, after: i64) -> Result<Option<Sample>> {
+        self.last_start = 0;
         loop {
             let next = match &mut self.current {
                 Current::None => None,
                 Current::Decoded { samples, pos, end } => {
                     let mut found = None;
                     while *pos < *end {
-                        let s = samples.get(*pos);
+                        let i = *pos;
                         *pos += 1;
-                        if let Some(s) = s.filter(|s| s.t > after) {
+                        if let Some(s) = samples.get(i).filter(|s| s.t > after) {
                             found = Some(s.clone());
+                            self.last_start = self
+                                .start_timestamps
+                                .as_ref()
+                                .and_then(|sts| sts.get(i).copied())
+                                .unwrap_or(0);
                             break;
                         }
                     }
@@ -185,12 +205,17 @@ impl SampleStream for ChunkSamples {
                 Some(s) => return Ok(Some(s)),
                 None => {
                     self.current = Current::None;
+                    self.start_timestamps = None;
                     if self.exhausted || !self.open_next_chunk(after)? {
                         return Ok(None);
                     }
                 }
             }
         }
+    }
+
+    fn start_timestamp(&self) -> i64 {
+        self.last_start
     }
 }
 

@@ -7,12 +7,14 @@
 //!   samples ──► [ring: dropped at front when t <= d_i - range | pushed at back when t <= d_i]
 //! ```
 //! Float and histogram samples go to separate rings; stale markers never enter a window.
+//! Start timestamps get rings of their own, parallel to those, only once the series shows
+//! one (see [`RangeStep::start_timestamps`]).
 
 use rill_model::{Sample, Value};
 
 use crate::context::QueryContext;
 use crate::error::Result;
-use crate::operator::{RangeStep, RangeVectorOperator};
+use crate::operator::{RangeStep, RangeVectorOperator, StartTimestamps};
 use crate::operators::ring::Ring;
 use crate::operators::samples::SampleStream;
 use crate::types::{FPoint, HPoint, QueryTimeRange, SeriesMetadata};
@@ -43,7 +45,11 @@ impl DataTime {
 pub struct WindowSlider {
     floats: Ring<FPoint>,
     histograms: Ring<HPoint>,
-    pending: Option<Sample>,
+    /// Start timestamps parallel to `floats` and `histograms`, from the first sample of the
+    /// series that has one on (earlier ones are filled with `0`, unknown).
+    starts: Option<(Ring<i64>, Ring<i64>)>,
+    /// A sample read past the window's end, with its start timestamp.
+    pending: Option<(Sample, i64)>,
 }
 
 impl WindowSlider {
@@ -52,6 +58,7 @@ impl WindowSlider {
         cx.release_samples(self.floats.len() + self.histograms.len());
         self.floats.clear();
         self.histograms.clear();
+        self.starts = None;
         self.pending = None;
     }
 
@@ -60,33 +67,61 @@ impl WindowSlider {
     pub fn slide(&mut self, src: &mut dyn SampleStream, low: i64, high: i64, cx: &mut QueryContext) -> Result<()> {
         while self.floats.front().is_some_and(|p| p.t <= low) {
             self.floats.pop_front();
+            if let Some((floats, _)) = self.starts.as_mut() {
+                floats.pop_front();
+            }
             cx.release_samples(1);
         }
         while self.histograms.front().is_some_and(|p| p.t <= low) {
             self.histograms.pop_front();
+            if let Some((_, histograms)) = self.starts.as_mut() {
+                histograms.pop_front();
+            }
             cx.release_samples(1);
         }
         loop {
-            let sample = match self.pending.take() {
+            let (sample, st) = match self.pending.take() {
                 Some(s) => s,
                 None => match src.next_sample(low)? {
-                    Some(s) => s,
+                    Some(s) => (s, src.start_timestamp()),
                     None => return Ok(()),
                 },
             };
             if sample.t > high {
-                self.pending = Some(sample);
+                self.pending = Some((sample, st));
                 return Ok(());
             }
             if sample.t <= low || sample.v.is_stale() {
                 continue;
             }
             cx.add_samples(1)?;
+            if st != 0 && self.starts.is_none() {
+                self.start_tracking(cx)?;
+            }
+            let is_float = matches!(sample.v, Value::Float(_));
             match sample.v {
                 Value::Float(f) => self.floats.push(FPoint { t: sample.t, f }, &cx.tracker)?,
                 Value::Histogram(h) => self.histograms.push(HPoint { t: sample.t, h }, &cx.tracker)?,
             }
+            if let Some((floats, histograms)) = self.starts.as_mut() {
+                let ring = if is_float { floats } else { histograms };
+                ring.push(st, &cx.tracker)?;
+            }
         }
+    }
+
+    /// Starts keeping start timestamps: the samples already in the window get `0`.
+    fn start_tracking(&mut self, cx: &QueryContext) -> Result<()> {
+        let mut floats = Ring::default();
+        let mut histograms = Ring::default();
+        for _ in 0..self.floats.len() {
+            floats.push(0, &cx.tracker)?;
+        }
+        for _ in 0..self.histograms.len() {
+            histograms.push(0, &cx.tracker)?;
+        }
+        self.starts = Some((floats, histograms));
+        Ok(())
     }
 
     /// The window of the current position.
@@ -97,6 +132,10 @@ impl WindowSlider {
             range_end,
             floats: self.floats.window(),
             histograms: self.histograms.window(),
+            start_timestamps: self.starts.as_ref().map(|(floats, histograms)| StartTimestamps {
+                floats: floats.window(),
+                histograms: histograms.window(),
+            }),
         }
     }
 }
@@ -207,6 +246,40 @@ impl<S: WindowSource> RangeVectorOperator for RangeWindows<S> {
 
 #[cfg(test)]
 mod tests {
+    /// A stream of float samples with start timestamps.
+    struct WithStarts(std::vec::IntoIter<(i64, i64)>, i64);
+
+    impl SampleStream for WithStarts {
+        fn next_sample(&mut self, after: i64) -> Result<Option<Sample>> {
+            for (t, st) in self.0.by_ref() {
+                if t > after {
+                    self.1 = st;
+                    return Ok(Some(Sample::float(t, 1.0)));
+                }
+            }
+            Ok(None)
+        }
+
+        fn start_timestamp(&self) -> i64 {
+            self.1
+        }
+    }
+
+    #[test]
+    fn start_timestamps_are_kept_only_once_seen() {
+        let mut cx = QueryContext::unlimited();
+        let mut src = WithStarts(vec![(10, 0), (20, 0), (30, 25), (40, 0)].into_iter(), 0);
+        let mut w = WindowSlider::default();
+        w.slide(&mut src, 0, 20, &mut cx).unwrap();
+        assert!(w.step(0, 0, 0).start_timestamps.is_none(), "no start time seen yet");
+        w.slide(&mut src, 10, 40, &mut cx).unwrap();
+        let sts = w.step(0, 0, 0).start_timestamps.unwrap();
+        assert_eq!(sts.floats.iter().copied().collect::<Vec<_>>(), vec![0, 25, 0]);
+        assert!(sts.histograms.is_empty());
+        w.reset(&mut cx);
+        assert!(w.step(0, 0, 0).start_timestamps.is_none());
+    }
+
     use rill_model::stale_nan;
 
     use super::*;

@@ -57,6 +57,7 @@ impl RangeVectorOperator for BoundaryPoints {
             range_end,
             floats: Window::contiguous(points),
             histograms: Window::contiguous(&[]),
+            start_timestamps: None,
         }))
     }
 

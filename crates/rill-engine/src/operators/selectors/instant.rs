@@ -5,7 +5,9 @@
 //! carries the step time. In sample-timestamp mode (for `timestamp()`), the point's value is
 //! the sample's own timestamp in seconds instead of its value. A `smoothed` selector instead
 //! interpolates linearly between the samples around `d` within `(d - lookback, d + lookback]`
-//! (the sample at `d` if there is one; the last one before `d` when none follows).
+//! (the sample at `d` if there is one; the last one before `d` when none follows). In
+//! start-timestamp mode (for `start_timestamp()`), the value is the sample's start
+//! ("created") timestamp in seconds, `0` when unknown.
 
 use std::sync::Arc;
 
@@ -35,6 +37,9 @@ pub enum InstantMode {
     FloatSampleTimestamps,
     /// The value interpolated at the step (`smoothed`).
     Smoothed,
+    /// The latest sample's start ("created") timestamp in seconds, `0` when unknown (what
+    /// `start_timestamp()` needs).
+    StartTimestamps,
 }
 
 /// Reads one point per step for each selected series.
@@ -76,10 +81,16 @@ impl InstantSelector {
         }
     }
 
-    fn push_point(&self, out: &mut InstantVectorSeriesData, t: i64, s: &Sample) -> Result<()> {
+    fn push_point(&self, out: &mut InstantVectorSeriesData, t: i64, s: &Sample, st: i64) -> Result<()> {
         let timestamp = match self.mode {
             InstantMode::SampleTimestamps => true,
             InstantMode::FloatSampleTimestamps => matches!(s.v, Value::Float(_)),
+            InstantMode::StartTimestamps => {
+                return out.floats.push(FPoint {
+                    t,
+                    f: st as f64 / 1000.0,
+                });
+            }
             InstantMode::Latest | InstantMode::Smoothed => false,
         };
         if timestamp {
@@ -105,25 +116,25 @@ impl InstantSelector {
         };
         if self.data_time.at.is_some() {
             // Step invariant: one lookup, repeated at every step.
-            if let Some(s) = cursor
+            if let Some((s, st)) = cursor
                 .at(first)?
-                .filter(|s| s.t > first.saturating_sub(self.lookback) && !s.v.is_stale())
+                .filter(|(s, _)| s.t > first.saturating_sub(self.lookback) && !s.v.is_stale())
             {
                 let s = s.clone();
                 for t in self.steps.times() {
-                    self.push_point(out, t, &s)?;
+                    self.push_point(out, t, &s, st)?;
                 }
             }
             return Ok(());
         }
         for t in self.steps.times() {
             let d = self.data_time.of(t);
-            if let Some(s) = cursor
+            if let Some((s, st)) = cursor
                 .at(d)?
-                .filter(|s| s.t > d.saturating_sub(self.lookback) && !s.v.is_stale())
+                .filter(|(s, _)| s.t > d.saturating_sub(self.lookback) && !s.v.is_stale())
             {
                 let s = s.clone();
-                self.push_point(out, t, &s)?;
+                self.push_point(out, t, &s, st)?;
             }
         }
         Ok(())
@@ -260,33 +271,34 @@ fn smooth_histogram(
     Ok(Some(Arc::new(h)))
 }
 
-/// The latest sample at or before a moving data time.
+/// The latest sample at or before a moving data time, with its start timestamp.
 struct Cursor<'a> {
     stream: &'a mut dyn SampleStream,
-    latest: Option<Sample>,
-    pending: Option<Sample>,
+    latest: Option<(Sample, i64)>,
+    pending: Option<(Sample, i64)>,
     after: i64,
 }
 
 impl Cursor<'_> {
-    /// Advances to data time `d` and returns the latest sample at or before it.
-    fn at(&mut self, d: i64) -> Result<Option<&Sample>> {
+    /// Advances to data time `d` and returns the latest sample at or before it, with its
+    /// start timestamp (`0` when unknown).
+    fn at(&mut self, d: i64) -> Result<Option<(&Sample, i64)>> {
         loop {
             let next = match self.pending.take() {
                 Some(s) => s,
                 None => match self.stream.next_sample(self.after)? {
-                    Some(s) => s,
+                    Some(s) => (s, self.stream.start_timestamp()),
                     None => break,
                 },
             };
-            if next.t > d {
+            if next.0.t > d {
                 self.pending = Some(next);
                 break;
             }
-            self.after = next.t;
+            self.after = next.0.t;
             self.latest = Some(next);
         }
-        Ok(self.latest.as_ref())
+        Ok(self.latest.as_ref().map(|(s, st)| (s, *st)))
     }
 }
 
@@ -318,9 +330,10 @@ impl InstantVectorOperator for InstantSelector {
                 let name = self.names.get(self.next).cloned().flatten().unwrap_or_default();
                 self.smoothed(stream.as_mut(), &mut out, &name, cx)?;
             }
-            InstantMode::Latest | InstantMode::SampleTimestamps | InstantMode::FloatSampleTimestamps => {
-                self.latest(stream.as_mut(), &mut out)?
-            }
+            InstantMode::Latest
+            | InstantMode::SampleTimestamps
+            | InstantMode::FloatSampleTimestamps
+            | InstantMode::StartTimestamps => self.latest(stream.as_mut(), &mut out)?,
         }
         self.next += 1;
         self.counted = out.floats.len() + out.histograms.len();
