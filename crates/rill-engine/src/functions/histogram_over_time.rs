@@ -1,13 +1,13 @@
 //! `sum_over_time` and `avg_over_time` of windows holding only native histograms, as
-//! Prometheus's `funcSumOverTime` / `funcAvgOverTime` do them: the `sum` field is Kahan-
-//! compensated, the mean switches to an incremental mean once the running sum would overflow,
-//! and conflicting counter-reset hints, reconciled custom buckets and mixed bucket kinds are
-//! reported.
+//! Prometheus's `funcSumOverTime` / `funcAvgOverTime` do them: every count and the sum are
+//! Kahan-compensated ([`KahanHistogramSum`]), the mean switches to an incremental mean (still
+//! compensated) once the running sum would overflow, and conflicting counter-reset hints,
+//! reconciled custom buckets and mixed bucket kinds are reported.
 
+use rill_model::histogram::KahanHistogramSum;
 use rill_model::{CombineInfo, CounterResetHint, FloatHistogram, HistogramError};
 
 use crate::functions::histogram_annotations as notes;
-use crate::functions::kahan::kahan_inc;
 use crate::functions::range_function::StepContext;
 use crate::operator::Window;
 use crate::types::HPoint;
@@ -74,29 +74,24 @@ pub fn histogram_sum_or_mean(
     let first = points.first()?;
     let mut seen = Seen::default();
     seen.hint(&first.h);
-    let mut acc = (*first.h).clone();
-    let mut sum_c = 0.0;
+    let mut acc = KahanHistogramSum::new(&first.h);
     let mut incremental = false;
     for (i, p) in points.iter().enumerate().skip(1) {
         seen.hint(&p.h);
         let n = (i + 1) as f64;
         if !incremental {
             let mut next = acc.clone();
-            let (sum, c) = kahan_inc(p.h.sum, acc.sum, sum_c);
             if !seen.op(next.add(&p.h), cx) {
                 return None;
             }
-            next.sum = sum;
-            if !mean || !overflowed(&next) {
-                (acc, sum_c) = (next, c);
+            if !mean || !overflowed(next.uncompensated()) {
+                acc = next;
                 continue;
             }
             incremental = true;
-            acc.sum += sum_c;
-            sum_c = 0.0;
             acc.div(n - 1.0);
         }
-        // mean = mean * (n-1)/n + h/n
+        // mean = mean * (n-1)/n + h/n, compensation scaled along.
         acc.mul((n - 1.0) / n);
         let mut part = (*p.h).clone();
         part.div(n);
@@ -104,7 +99,7 @@ pub fn histogram_sum_or_mean(
             return None;
         }
     }
-    acc.sum += sum_c;
+    let mut acc = acc.value();
     if mean && !incremental {
         acc.div(points.len() as f64);
     }

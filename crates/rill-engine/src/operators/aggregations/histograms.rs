@@ -1,26 +1,24 @@
-//! Native-histogram accumulation shared by `sum` and `avg`: the running sum of one group at one
-//! step (its `sum` field Kahan-compensated, so `1e100` and `-1e100` cancel without absorbing
-//! small values, as current Prometheus does), the counter-reset hints seen, and whether
-//! incompatible histograms (exponential mixed with custom buckets, invalid layouts) made the
-//! step's result undefined. `avg` divides the sum by the count at the end, unless the sum
-//! would overflow: then, like the float mean, it continues with an incremental mean
-//! (`mean += h/n - mean/n`). Annotations follow Prometheus's `aggregation()`.
+//! Native-histogram accumulation shared by `sum` and `avg`: the running sum of one group at
+//! one step (every count and the sum Kahan-compensated by [`KahanHistogramSum`], so `1e100`
+//! and `-1e100` cancel without absorbing small values, as current Prometheus does), the
+//! counter-reset hints seen, and whether incompatible histograms (exponential mixed with
+//! custom buckets, invalid layouts) made the step's result undefined. `avg` divides the sum
+//! by the count at the end, unless the sum would overflow: then, like the float mean, it
+//! continues with an incremental mean (`mean += h/n - mean/n`, still compensated).
+//! Annotations follow Prometheus's `aggregation()`.
 
-use rill_model::histogram::HistogramError;
+use rill_model::histogram::{HistogramError, KahanHistogramSum};
 use rill_model::{CounterResetHint, FloatHistogram};
 
 use super::grouped::Notes;
-use super::sum::kahan_sum_inc;
 
 /// The histogram part of one group's state at one step.
 #[derive(Clone, Debug, Default)]
 pub(super) struct HistogramAcc {
-    /// The running sum (or mean); `None` when the group started with a float.
-    pub(super) value: Option<Box<FloatHistogram>>,
+    /// The running compensated sum (or mean); `None` when the group started with a float.
+    value: Option<Box<KahanHistogramSum>>,
     /// An operation failed: the step has no result.
     pub(super) incompatible: bool,
-    /// Compensation of the `sum` field.
-    sum_c: f64,
     /// `value` holds the mean (not the sum) since an addition would have overflowed.
     incremental: bool,
     reset_seen: bool,
@@ -31,7 +29,7 @@ impl HistogramAcc {
     /// State for a group whose first sample at this step is `h`.
     pub(super) fn starting_with(h: &FloatHistogram) -> Self {
         let mut acc = HistogramAcc {
-            value: Some(Box::new(h.clone())),
+            value: Some(Box::new(KahanHistogramSum::new(h))),
             ..HistogramAcc::default()
         };
         acc.track_hint(h);
@@ -43,11 +41,8 @@ impl HistogramAcc {
     pub(super) fn add(&mut self, h: &FloatHistogram, notes: &mut Notes<'_>) {
         let Some(mut acc) = self.value.take() else { return };
         self.track_hint(h);
-        let (sum, sum_c) = kahan_sum_inc(h.sum, acc.sum, self.sum_c);
         let result = acc.add(h);
-        if self.check(result, notes) {
-            (acc.sum, self.sum_c) = (sum, sum_c);
-        }
+        self.check(result, notes);
         self.value = Some(acc);
     }
 
@@ -55,7 +50,7 @@ impl HistogramAcc {
     /// incremental mean afterwards.
     pub(super) fn add_to_mean(&mut self, h: &FloatHistogram, n: f64, notes: &mut Notes<'_>) {
         let Some(mut mean) = self.value.take() else { return };
-        if !self.incremental && !would_overflow(&mean, h) {
+        if !self.incremental && !would_overflow(mean.uncompensated(), h) {
             self.value = Some(mean);
             self.add(h, notes);
             return;
@@ -63,13 +58,11 @@ impl HistogramAcc {
         self.track_hint(h);
         if !self.incremental {
             self.incremental = true;
-            mean.sum += self.sum_c;
-            self.sum_c = 0.0;
             mean.div(n - 1.0);
         }
         let mut delta = h.clone();
         delta.div(n);
-        let mut old = (*mean).clone();
+        let mut old = mean.value();
         old.div(n);
         if self.check(delta.sub(&old), notes) {
             let result = mean.add(&delta);
@@ -114,8 +107,7 @@ impl HistogramAcc {
     /// The step's sum divided by `divisor` (1 for `sum`, the count for `avg`; the incremental
     /// mean is not divided), compacted; warns about conflicting counter-reset hints.
     pub(super) fn result(&self, divisor: f64, notes: &mut Notes<'_>) -> Option<FloatHistogram> {
-        let mut h = (**self.value.as_ref()?).clone();
-        h.sum += self.sum_c;
+        let mut h = self.value.as_ref()?.value();
         if divisor != 1.0 && !self.incremental {
             h.div(divisor);
         }

@@ -11,19 +11,8 @@ use crate::error::Result;
 use crate::memory::{MemoryTracker, PooledVec};
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange};
 
-/// Adds `inc` to `sum` with compensation term `c`; returns the new sum and compensation.
-/// Once the sum is infinite the compensation is reset, as in Prometheus.
-pub(super) fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
-    let t = sum + inc;
-    let c = if t.is_infinite() {
-        0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
-    } else {
-        c + ((inc - t) + sum)
-    };
-    (t, c)
-}
+/// Kahan–Neumaier step shared with the rest of Rill (Prometheus's `kahanSumInc`).
+pub(super) use rill_model::kahan::kahan_inc as kahan_sum_inc;
 
 /// Which kinds of samples a group saw at one step.
 #[derive(Clone, Copy, Debug, Default)]
