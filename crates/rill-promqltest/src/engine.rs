@@ -1,7 +1,10 @@
 //! The engine as the runner sees it: parse, instant query, range query. A trait so the
 //! runner's logic is tested with scripted fakes and runs against [`RillEngine`] for real.
 
-use rill_engine::{EngineOptions, Features, QueryResult};
+use std::sync::Arc;
+
+use rill_engine::functions::builtin_registry;
+use rill_engine::{EngineOptions, Features, FunctionRegistry, QueryResult};
 use rill_model::MemoryStore;
 use rill_promql::Expr;
 
@@ -28,14 +31,23 @@ pub struct RillEngine {
 impl RillEngine {
     /// The engine with Prometheus's test settings.
     pub fn new() -> Self {
+        Self::with_registry(Arc::new(builtin_registry()))
+    }
+
+    /// The engine with Prometheus's test settings and the functions of `registry` (built-ins
+    /// plus user-defined functions, for `rill test --udf`).
+    pub fn with_registry(registry: Arc<FunctionRegistry>) -> Self {
         RillEngine {
-            engine: rill_engine::Engine::with_builtins(EngineOptions {
-                features: Features::all(),
-                lookback_delta_ms: 5 * 60 * 1000,
-                default_subquery_step_ms: 60 * 1000,
-                max_samples: MAX_SAMPLES_PER_QUERY,
-                ..EngineOptions::default()
-            }),
+            engine: rill_engine::Engine::new(
+                EngineOptions {
+                    features: Features::all(),
+                    lookback_delta_ms: 5 * 60 * 1000,
+                    default_subquery_step_ms: 60 * 1000,
+                    max_samples: MAX_SAMPLES_PER_QUERY,
+                    ..EngineOptions::default()
+                },
+                registry,
+            ),
         }
     }
 }

@@ -257,7 +257,7 @@ impl Sandbox {
             .map_err(|e| format!("{EXPORT_ALLOC}({cap}): {e}"))?;
         let ptr = raw as u32 as usize;
         let mem_size = self.memory.data_size(&self.store);
-        if ptr % 8 != 0 {
+        if !ptr.is_multiple_of(8) {
             return Err(format!("{EXPORT_ALLOC}({cap}) returned unaligned pointer {ptr:#x}"));
         }
         if ptr.checked_add(cap).is_none_or(|end| end > mem_size) {
@@ -411,7 +411,7 @@ fn describe_failure(
         Some(Trap::OutOfFuel) => format!("exhausted its fuel budget of {fuel} instructions per call"),
         Some(Trap::Interrupt) => format!("ran past its deadline of {deadline} per call"),
         Some(Trap::StackOverflow) => format!("overflowed its stack (limit {max_stack} bytes)"),
-        Some(t) => format!("trapped: {t}"),
+        Some(t) => format!("trapped: {}", t.to_string().trim_start_matches("wasm trap: ")),
         None => format!("{e}"),
     }
 }

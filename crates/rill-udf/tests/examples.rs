@@ -49,8 +49,9 @@ fn xrate_and_xincrease_use_the_sample_before_the_window() {
         assert_eq!(*t, wt);
         assert_close(*v, wv, &format!("xrate at {t}"));
     }
-    let inc = range_points(&e, &s, "xincrease(c[30s])", 60, 60, 10).unwrap();
-    assert_close(inc[0].1, 35.0, "xincrease at 60");
+    // The worked example of ABI.md.
+    let inc = range_points(&e, &s, "xincrease(c[30s])", 50, 60, 10).unwrap();
+    assert_eq!(inc, vec![(50, 25.0), (60, 35.0)]);
     // Prometheus's rate extrapolates and ignores the sample before the window: it differs.
     let rate = range_points(&e, &s, "rate(c[30s])", 40, 40, 10).unwrap();
     assert!((rate[0].1 - 25.0 / 30.0).abs() > 1e-3, "{rate:?}");

@@ -7,6 +7,7 @@ mod query;
 mod serve;
 mod table;
 mod test_cmd;
+mod udf_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     Query(QueryArgs),
     /// Backfill an OpenMetrics / Prometheus text file (with timestamps) into TSDB blocks.
     Import(import_cmd::ImportArgs),
+    /// WebAssembly user-defined functions.
+    #[command(subcommand)]
+    Udf(udf_cmd::UdfCommand),
     /// Serve Prometheus's HTTP API (queries, remote write and read) over a data directory
     /// or the demo dataset.
     Serve(serve::ServeArgs),
@@ -44,6 +48,9 @@ struct TestArgs {
     /// Skip the implicit range-mode and `@` cross-checks of instant evals.
     #[arg(long)]
     no_cross_checks: bool,
+    /// Load the WebAssembly UDF modules (.wasm, .wat) of this directory.
+    #[arg(long)]
+    udf: Option<PathBuf>,
 }
 
 /// Output format of `rill query`.
@@ -82,14 +89,18 @@ struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Load the WebAssembly UDF modules (.wasm, .wat) of this directory.
+    #[arg(long)]
+    udf: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Test(args) => test_cmd::run(&args.files, !args.no_cross_checks),
+        Command::Test(args) => test_cmd::run(&args.files, !args.no_cross_checks, args.udf.as_deref()),
         Command::Query(args) => query::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => import_cmd::run(&args),
+        Command::Udf(cmd) => udf_cmd::run(&cmd),
     }
 }

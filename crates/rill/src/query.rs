@@ -11,7 +11,7 @@ use rill_model::{MemoryStore, Queryable};
 use crate::data::{last_timestamp, load_text_file};
 use rill_server::json;
 
-use crate::{Format, QueryArgs, table};
+use crate::{Format, QueryArgs, table, udf_cmd};
 
 /// Parses a step as Prometheus's API does: float seconds, or a duration like `1m`.
 fn parse_step(s: &str) -> Result<i64> {
@@ -62,7 +62,7 @@ fn store(args: &QueryArgs) -> Result<(Box<dyn Queryable>, i64)> {
 
 fn evaluate(args: &QueryArgs) -> Result<std::result::Result<QueryResult, rill_engine::Error>> {
     let (store, default_time) = store(args)?;
-    let engine = Engine::with_builtins(EngineOptions::default());
+    let engine = Engine::new(EngineOptions::default(), udf_cmd::registry(args.udf.as_deref())?);
     Ok(match (&args.start, &args.end, &args.step) {
         (Some(start), Some(end), Some(step)) => engine.range_query(
             &*store,

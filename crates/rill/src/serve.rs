@@ -22,6 +22,9 @@ pub struct ServeArgs {
     /// YAML configuration file (limits, timeouts; see `rill_server::config`).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Load the WebAssembly UDF modules (.wasm, .wat) of this directory.
+    #[arg(long)]
+    udf: Option<PathBuf>,
 }
 
 /// Runs the server until SIGTERM/SIGINT.
@@ -47,6 +50,7 @@ fn serve(args: &ServeArgs) -> Result<()> {
     if let Some(l) = &args.listen {
         config.listen = l.clone();
     }
+    let registry = crate::udf_cmd::registry(args.udf.as_deref())?;
     let mut db: Option<Arc<rill_tsdb::Db>> = None;
     let server = match &args.data {
         Some(dir) => {
@@ -56,14 +60,14 @@ fn serve(args: &ServeArgs) -> Result<()> {
             );
             tracing::info!(dir = %dir.display(), "serving a data directory (head + WAL + blocks)");
             db = Some(opened.clone());
-            Server::new(config.clone(), opened.clone(), Some(opened))
+            Server::with_registry(config.clone(), opened.clone(), Some(opened), registry)
         }
         None => {
             let mut store = MemoryStore::new();
             demo_dataset(&mut store).context("building the demo dataset")?;
             tracing::info!(series = store.num_series(), "serving the demo dataset");
             let shared = Arc::new(SharedMemoryStore::new(store));
-            Server::new(config.clone(), shared.clone(), Some(shared))
+            Server::with_registry(config.clone(), shared.clone(), Some(shared), registry)
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
