@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use rill_model::SelectHints;
 use rill_promql::{
-    AtModifier, BinaryExpr, Call, Cardinality, DurationExpr, Expr, MatrixSelector, RangeMode, SubqueryExpr, UnaryExpr,
-    VectorMatching, VectorSelector,
+    AtModifier, BinaryExpr, BinaryOp, Call, Cardinality, DurationExpr, Expr, MatrixSelector, RangeMode, SubqueryExpr,
+    UnaryExpr, VectorMatching, VectorSelector,
 };
 
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ use crate::operators::binops::{
 use crate::operators::dedup::DedupMerge;
 use crate::operators::literals::{NumberLiteral, StringLiteral};
 use crate::operators::selectors::{
-    BoundaryPoints, InstantMode, InstantSelector, SelectorSource, StorageHandle, range_selector,
+    BoundaryPoints, HistogramStats, InstantMode, InstantSelector, SelectorSource, StorageHandle, range_selector,
 };
 use crate::operators::subquery::{subquery, subquery_steps};
 use crate::operators::unary::{NegateScalar, NegateVector};
@@ -47,6 +47,9 @@ pub struct Planner<'a> {
     /// The nearest enclosing function or aggregation (not crossing a binary operator), for
     /// the storage hints of selectors, as Prometheus's `extractFuncFromPath`.
     enclosing_func: Option<String>,
+    /// Whether selectors planned now read histograms with on-the-fly counter-reset hints
+    /// (Prometheus's `detectHistogramStatsDecoding`).
+    histogram_stats: HistogramStats,
 }
 
 impl<'a> Planner<'a> {
@@ -65,6 +68,7 @@ impl<'a> Planner<'a> {
             current: query,
             data_range: None,
             enclosing_func: None,
+            histogram_stats: HistogramStats::Unset,
         }
     }
 
@@ -88,9 +92,24 @@ impl<'a> Planner<'a> {
 
     /// Runs `f` with `func` as the enclosing function of the selectors it plans.
     fn within<T>(&mut self, func: Option<&str>, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        let saved = std::mem::replace(&mut self.enclosing_func, func.map(str::to_string));
+        self.scoped(|p| &mut p.enclosing_func, func.map(str::to_string), f)
+    }
+
+    /// Runs `f` with `stats` as the histogram-statistics state of the selectors it plans.
+    fn with_stats<T>(&mut self, stats: HistogramStats, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.scoped(|p| &mut p.histogram_stats, stats, f)
+    }
+
+    /// Runs `f` with the planner state in `slot` set to `value`, restoring it afterwards.
+    fn scoped<V, T>(
+        &mut self,
+        slot: fn(&mut Self) -> &mut V,
+        value: V,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let saved = std::mem::replace(slot(self), value);
         let out = f(self);
-        self.enclosing_func = saved;
+        *slot(self) = saved;
         out
     }
 
@@ -140,6 +159,7 @@ impl<'a> Planner<'a> {
             func: self.enclosing_func.clone(),
         };
         SelectorSource::new(self.storage.clone(), vs.matchers.clone(), hints)
+            .with_histogram_stats(self.histogram_stats.is_on())
     }
 
     fn plan_vector_selector(&mut self, vs: &VectorSelector, timestamps: Option<InstantMode>) -> Result<Operator> {
@@ -206,7 +226,7 @@ impl<'a> Planner<'a> {
         }
         let outer = self.current;
         self.current = subquery_steps(&outer, dt, range, step);
-        let inner = self.plan_instant(&sq.expr);
+        let inner = self.with_stats(HistogramStats::Vetoed, |p| p.plan_instant(&sq.expr));
         self.current = outer;
         Ok(Operator::Range(Box::new(subquery(inner?, outer, dt, range))))
     }
@@ -304,6 +324,9 @@ impl<'a> Planner<'a> {
             Expr::String(s) => Ok(Operator::String(Box::new(StringLiteral::from_ast(s)))),
             Expr::Paren(p) => self.plan_expr(&p.expr),
             Expr::Unary(u) => self.plan_unary(u),
+            Expr::Binary(b) if matches!(b.op, BinaryOp::TrimUpper | BinaryOp::TrimLower) => {
+                self.with_stats(HistogramStats::Vetoed, |p| p.within(None, |p| p.plan_binary(b)))
+            }
             Expr::Binary(b) => self.within(None, |p| p.plan_binary(b)),
             Expr::VectorSelector(vs) => self.plan_vector_selector(vs, None),
             Expr::MatrixSelector(ms) => self.plan_matrix_selector(ms),
@@ -329,7 +352,8 @@ impl<'a> Planner<'a> {
                 let def = registry
                     .get(&c.name)
                     .ok_or_else(|| Error::Internal(format!("function {:?} is not registered", c.name)))?;
-                self.within(Some(&c.name), |p| def.factory.build(c, p))
+                let stats = self.histogram_stats.below_function(&c.name);
+                self.with_stats(stats, |p| p.within(Some(&c.name), |p| def.factory.build(c, p)))
             }
         }
     }

@@ -9,10 +9,12 @@ mod boundary;
 mod instant;
 mod range;
 mod source;
+mod stats;
 mod storage;
 
 pub use boundary::BoundaryPoints;
 pub use instant::{InstantMode, InstantSelector};
 pub use range::range_selector;
 pub use source::SelectorSource;
+pub use stats::{HistogramStats, HistogramStatsSamples};
 pub use storage::StorageHandle;

@@ -8,7 +8,7 @@ use rill_model::{Matcher, SelectHints, Series};
 use crate::context::QueryContext;
 use crate::error::Result;
 use crate::operators::samples::{ChunkSamples, SampleStream};
-use crate::operators::selectors::StorageHandle;
+use crate::operators::selectors::{HistogramStatsSamples, StorageHandle};
 use crate::operators::window::WindowSource;
 use crate::types::SeriesMetadata;
 
@@ -18,6 +18,8 @@ pub struct SelectorSource {
     matchers: Vec<Matcher>,
     hints: SelectHints,
     series: VecDeque<Series>,
+    /// Whether histogram samples get on-the-fly counter-reset hints ([`HistogramStatsSamples`]).
+    histogram_stats: bool,
 }
 
 impl SelectorSource {
@@ -28,7 +30,15 @@ impl SelectorSource {
             matchers,
             hints,
             series: VecDeque::new(),
+            histogram_stats: false,
         }
+    }
+
+    /// This source with histogram samples read as by Prometheus's `HistogramStatsIterator`
+    /// when `on` (see [`crate::operators::selectors::HistogramStats`]).
+    pub fn with_histogram_stats(mut self, on: bool) -> Self {
+        self.histogram_stats = on;
+        self
     }
 
     /// The hints the selector selects with.
@@ -55,10 +65,13 @@ impl WindowSource for SelectorSource {
         let Some(s) = self.series.pop_front() else {
             return Ok(None);
         };
-        Ok(Some(Box::new(ChunkSamples::new(
-            s.chunks,
-            self.hints.end,
-            &cx.tracker,
-        )?)))
+        let samples: Box<dyn SampleStream> = Box::new(ChunkSamples::new(s.chunks, self.hints.end, &cx.tracker)?);
+        if !self.histogram_stats {
+            return Ok(Some(samples));
+        }
+        // Prometheus's iterator first seeks to the data time minus the lookback or range,
+        // which `hints.start` excludes by one millisecond: samples from there on count.
+        let floor = self.hints.start.saturating_sub(2);
+        Ok(Some(Box::new(HistogramStatsSamples::new(samples, floor))))
     }
 }
