@@ -17,6 +17,14 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# The AssemblyScript UDF example is built from source (no binaries in the repo); rill-udf's
+# tests run the module it produces.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: npm is missing; examples/udf/assemblyscript/build.sh needs it (apt-get install npm)" >&2
+  exit 2
+fi
+examples/udf/assemblyscript/build.sh
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
