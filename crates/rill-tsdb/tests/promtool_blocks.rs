@@ -18,23 +18,8 @@ type Expected = BTreeMap<String, Vec<(i64, f64)>>;
 
 const START_S: i64 = 1_700_000_000;
 
-fn promtool_available() -> bool {
-    let ok = Command::new("promtool")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        println!("SKIP: promtool is not on PATH; install Prometheus (apt-get install prometheus) to run this test");
-    }
-    ok
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rill-tsdb-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
+mod promtool_support;
+use promtool_support::{promtool_available, temp_dir};
 
 /// Writes an OpenMetrics file with two counters and a gauge over 3 hours (so promtool cuts two
 /// blocks and every series spans both), and returns what Rill must read back.

@@ -20,23 +20,8 @@ use rill_tsdb::{BlockSet, BlockWriter, ImportOptions, import_text};
 
 const T0: i64 = 1_700_000_000_000;
 
-fn promtool_available() -> bool {
-    let ok = Command::new("promtool")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        println!("SKIP: promtool is not on PATH; install Prometheus (apt-get install prometheus) to run this test");
-    }
-    ok
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rill-tsdb-wp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
+mod promtool_support;
+use promtool_support::{promtool_available, temp_dir};
 
 fn promtool(args: &[&str], dir: &Path) -> String {
     let out = Command::new("promtool")
@@ -100,7 +85,7 @@ fn promtool_reads_rill_blocks() {
     if !promtool_available() {
         return;
     }
-    let dir = temp_dir("dump");
+    let dir = temp_dir("wp-dump");
     let series = float_series();
     let maxt = series
         .iter()
@@ -145,7 +130,7 @@ fn promtool_reads_rill_blocks() {
     }
 
     // Native histograms (float-histogram chunks) are accepted by promtool's analyzer too.
-    let hdir = temp_dir("dump-hist");
+    let hdir = temp_dir("wp-dump-hist");
     let mut w = BlockWriter::new(&hdir, T0, T0 + 3_600_000).expect("writer");
     let h = |k: f64| FloatHistogram {
         counter_reset_hint: CounterResetHint::Unknown,
@@ -204,7 +189,7 @@ fn import_equals_promtool_backfill() {
         return;
     }
     let Some(gen_script) = generator() else { return };
-    let dir = temp_dir("import");
+    let dir = temp_dir("wp-import");
     let om = dir.join("input.om");
     let ok = Command::new("python3")
         .arg(&gen_script)
