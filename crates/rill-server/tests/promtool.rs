@@ -22,6 +22,10 @@ async fn promtool_queries() {
         .output()
         .is_err()
     {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the real peer is missing in CI; scripts/test.sh installs it"
+        );
         println!("SKIP: promtool not installed");
         return;
     }
