@@ -8,28 +8,9 @@ use rill_model::labels::{is_legacy_label_name, is_legacy_metric_name, write_quot
 
 use crate::ast::*;
 
-/// Formats a float as Go's `fmt.Sprint` / `%v` does (`1e+06`, `0.5`, `+Inf`, `NaN`).
-pub fn go_float(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    // Shortest round-trip digits, then Go's shortest `%g` layout rule (exponent < -4 or >= 6 → `%e`).
-    let sci = format!("{v:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.abs())
-    } else {
-        format!("{v}")
-    }
-}
+/// Go's `fmt.Sprint` / `%v` float formatting (`1e+06`, `0.5`, `+Inf`, `NaN`); one
+/// implementation for the workspace, in `rill_model`.
+pub use rill_model::histogram::format_g as go_float;
 
 /// Go's `%f` (six decimals), used in Prometheus's `@` bounds message.
 pub fn go_fixed6(v: f64) -> String {

@@ -144,28 +144,9 @@ impl ScalarArgs {
     }
 }
 
-/// Formats a float as Go's `%g` / `strconv.FormatFloat(f, 'g', -1, 64)` does, so annotation
-/// texts match Prometheus's byte for byte (`0.5`, `2`, `1e+06`, `-1.5e-05`, `+Inf`, `NaN`).
-pub fn go_format_g(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.abs())
-    } else {
-        format!("{f}")
-    }
-}
+/// Go's `%g` float formatting, so annotation texts match Prometheus's byte for byte
+/// (one implementation for the workspace, in `rill_model`).
+pub use rill_model::histogram::format_g as go_format_g;
 
 #[cfg(test)]
 mod tests {
