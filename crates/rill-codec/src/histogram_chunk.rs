@@ -11,14 +11,11 @@
 //! delta-of-delta. A stale marker (sum = stale NaN) writes no buckets. Decoding converts to
 //! [`FloatHistogram`] with absolute bucket counts; corrupt input gives [`Error::CorruptChunk`].
 
-use rill_model::{CounterResetHint, FloatHistogram, Span, is_stale_nan};
+use rill_model::{CounterResetHint, FloatHistogram, Span};
 
 use crate::bstream::{BitReader, BitWriter};
-use crate::histogram_meta::{
-    CounterResetHeader, HistogramLayout, XorField, new_chunk_writer, patch_header, read_varbit_int, read_varbit_uint,
-    split_header, write_varbit_int, write_varbit_uint,
-};
-use crate::{Error, Result};
+use crate::histogram_meta::{read_varbit_int, read_varbit_uint, write_varbit_int, write_varbit_uint};
+use crate::histogram_stream::{ChunkFields, HistogramChunkEncoder, HistogramChunkIterator, impl_chunk_histogram};
 
 /// An integer native histogram as it enters an integer histogram chunk.
 ///
@@ -66,16 +63,6 @@ impl IntHistogram {
             custom_values: self.custom_values.clone(),
         }
     }
-
-    fn layout(&self) -> HistogramLayout {
-        HistogramLayout {
-            schema: self.schema,
-            zero_threshold: self.zero_threshold,
-            positive_spans: self.positive_spans.clone(),
-            negative_spans: self.negative_spans.clone(),
-            custom_values: self.custom_values.clone(),
-        }
-    }
 }
 
 /// Absolute counts to Prometheus's neighbour deltas.
@@ -90,157 +77,117 @@ fn to_neighbour_deltas(abs: &[u64]) -> Vec<i64> {
         .collect()
 }
 
-/// Builds an integer histogram chunk sample by sample (Prometheus's append-only mode: every
-/// sample must share the first sample's layout; the caller cuts a new chunk otherwise).
-#[derive(Debug, Clone)]
-pub struct HistogramEncoder {
-    w: BitWriter,
-    num: u16,
-    header: CounterResetHeader,
-    layout: HistogramLayout,
-    t: i64,
+/// Builds an integer histogram chunk sample by sample (see [`HistogramChunkEncoder`]).
+pub type HistogramEncoder = HistogramChunkEncoder<IntFields>;
+
+/// Decodes an integer histogram chunk into float histograms with absolute bucket counts.
+pub type HistogramIterator<'a> = HistogramChunkIterator<'a, IntFields>;
+
+/// Count and bucket coding of the integer chunk: counts as unsigned varbits then
+/// delta-of-delta, buckets as neighbour deltas then delta-of-delta.
+#[derive(Clone, Debug, Default)]
+pub struct IntFields {
     cnt: u64,
     zcnt: u64,
-    t_delta: i64,
     cnt_delta: i64,
     zcnt_delta: i64,
     pos: Vec<i64>,
     neg: Vec<i64>,
     pos_delta: Vec<i64>,
     neg_delta: Vec<i64>,
-    sum: XorField,
 }
 
-impl Default for HistogramEncoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl_chunk_histogram!(IntHistogram);
 
-impl HistogramEncoder {
-    /// An empty chunk; its header is taken from the first sample's counter reset hint.
-    pub fn new() -> Self {
-        Self {
-            w: new_chunk_writer(CounterResetHeader::Unknown),
-            num: 0,
-            header: CounterResetHeader::Unknown,
-            layout: HistogramLayout::default(),
-            t: 0,
-            cnt: 0,
-            zcnt: 0,
-            t_delta: 0,
-            cnt_delta: 0,
-            zcnt_delta: 0,
-            pos: Vec::new(),
-            neg: Vec::new(),
-            pos_delta: Vec::new(),
-            neg_delta: Vec::new(),
-            sum: XorField::for_writer(0.0),
-        }
-    }
+impl ChunkFields for IntFields {
+    type Histogram = IntHistogram;
+    const SHORT_HEADER: &'static str = "histogram chunk shorter than its 3-byte header";
+    const CORRUPT: &'static str = "truncated or inconsistent histogram chunk";
 
-    /// Overrides the chunk's counter reset header (e.g. after detecting a reset against the
-    /// previous chunk).
-    pub fn set_counter_reset_header(&mut self, header: CounterResetHeader) {
-        self.header = header;
-        patch_header(&mut self.w, self.num, header);
-    }
-
-    /// Appends one histogram. Fails with [`Error::HistogramLayout`] if its schema, zero
-    /// threshold, spans or custom bounds differ from the first sample's (stale markers always
-    /// fit), and with [`Error::ChunkFull`] after `u16::MAX` samples.
-    pub fn append(&mut self, t: i64, h: &IntHistogram) -> Result<()> {
-        let stale = is_stale_nan(h.sum);
-        let stale_h;
-        let h = if stale {
-            stale_h = IntHistogram {
-                sum: h.sum,
-                ..IntHistogram::default()
-            };
-            &stale_h
-        } else {
-            h
-        };
-        if h.positive_buckets.len() != crate::histogram_meta::count_buckets(&h.positive_spans)
-            || h.negative_buckets.len() != crate::histogram_meta::count_buckets(&h.negative_spans)
-        {
-            return Err(Error::HistogramLayout {
-                reason: "bucket count does not match the spans",
-            });
-        }
-        let pos = to_neighbour_deltas(&h.positive_buckets);
-        let neg = to_neighbour_deltas(&h.negative_buckets);
-        let (mut t_delta, mut cnt_delta, mut zcnt_delta) = (0, 0, 0);
-        match self.num {
-            0 => {
-                self.layout = h.layout();
-                self.layout.write(&mut self.w);
-                write_varbit_int(&mut self.w, t);
-                write_varbit_uint(&mut self.w, h.count);
-                write_varbit_uint(&mut self.w, h.zero_count);
-                self.w.write_bits(h.sum.to_bits(), 64);
-                for &b in pos.iter().chain(&neg) {
-                    write_varbit_int(&mut self.w, b);
-                }
-                self.sum = XorField::for_writer(h.sum);
-                self.pos_delta = vec![0; pos.len()];
-                self.neg_delta = vec![0; neg.len()];
-                self.pos = pos;
-                self.neg = neg;
-                if !stale {
-                    self.set_counter_reset_header(CounterResetHeader::from_hint(h.counter_reset_hint));
-                }
-            }
-            u16::MAX => return Err(Error::ChunkFull { max: u16::MAX }),
-            _ => {
-                if !stale && h.layout() != self.layout {
-                    return Err(Error::HistogramLayout {
-                        reason: "histogram layout differs from the chunk's first sample",
-                    });
-                }
-                t_delta = t.wrapping_sub(self.t);
-                cnt_delta = (h.count as i64).wrapping_sub(self.cnt as i64);
-                zcnt_delta = (h.zero_count as i64).wrapping_sub(self.zcnt as i64);
-                write_varbit_int(&mut self.w, t_delta.wrapping_sub(self.t_delta));
-                let (cnt_dod, zcnt_dod) = if stale {
-                    (0, 0)
-                } else {
-                    (
-                        cnt_delta.wrapping_sub(self.cnt_delta),
-                        zcnt_delta.wrapping_sub(self.zcnt_delta),
-                    )
-                };
-                write_varbit_int(&mut self.w, cnt_dod);
-                write_varbit_int(&mut self.w, zcnt_dod);
-                self.sum.write(&mut self.w, h.sum);
-                write_bucket_dods(&mut self.w, &pos, &mut self.pos, &mut self.pos_delta);
-                write_bucket_dods(&mut self.w, &neg, &mut self.neg, &mut self.neg_delta);
-            }
-        }
-        self.num += 1;
-        self.t = t;
+    fn write_first_counts(&mut self, w: &mut BitWriter, h: &IntHistogram) {
+        write_varbit_uint(w, h.count);
+        write_varbit_uint(w, h.zero_count);
         self.cnt = h.count;
         self.zcnt = h.zero_count;
-        self.t_delta = t_delta;
+    }
+
+    fn write_first_buckets(&mut self, w: &mut BitWriter, h: &IntHistogram) {
+        self.pos = to_neighbour_deltas(&h.positive_buckets);
+        self.neg = to_neighbour_deltas(&h.negative_buckets);
+        for &b in self.pos.iter().chain(&self.neg) {
+            write_varbit_int(w, b);
+        }
+        self.pos_delta = vec![0; self.pos.len()];
+        self.neg_delta = vec![0; self.neg.len()];
+    }
+
+    fn write_counts(&mut self, w: &mut BitWriter, h: &IntHistogram, stale: bool) {
+        let cnt_delta = (h.count as i64).wrapping_sub(self.cnt as i64);
+        let zcnt_delta = (h.zero_count as i64).wrapping_sub(self.zcnt as i64);
+        // Like Prometheus, a stale marker writes zero dods but still tracks its (zero) counts.
+        let (cnt_dod, zcnt_dod) = if stale {
+            (0, 0)
+        } else {
+            (
+                cnt_delta.wrapping_sub(self.cnt_delta),
+                zcnt_delta.wrapping_sub(self.zcnt_delta),
+            )
+        };
+        write_varbit_int(w, cnt_dod);
+        write_varbit_int(w, zcnt_dod);
+        self.cnt = h.count;
+        self.zcnt = h.zero_count;
         self.cnt_delta = cnt_delta;
         self.zcnt_delta = zcnt_delta;
-        patch_header(&mut self.w, self.num, self.header);
-        Ok(())
     }
 
-    /// The chunk bytes so far (a valid chunk at every point).
-    pub fn bytes(&self) -> &[u8] {
-        self.w.bytes()
+    fn write_buckets(&mut self, w: &mut BitWriter, h: &IntHistogram) {
+        write_bucket_dods(
+            w,
+            &to_neighbour_deltas(&h.positive_buckets),
+            &mut self.pos,
+            &mut self.pos_delta,
+        );
+        write_bucket_dods(
+            w,
+            &to_neighbour_deltas(&h.negative_buckets),
+            &mut self.neg,
+            &mut self.neg_delta,
+        );
     }
 
-    /// Consumes the encoder and returns the chunk bytes.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.w.into_bytes()
+    fn read_first_counts(&mut self, r: &mut BitReader<'_>) -> Option<()> {
+        self.cnt = read_varbit_uint(r)?;
+        self.zcnt = read_varbit_uint(r)?;
+        Some(())
     }
 
-    /// Number of samples appended so far.
-    pub fn num_samples(&self) -> u16 {
-        self.num
+    fn read_first_buckets(&mut self, r: &mut BitReader<'_>, positive: usize, negative: usize) -> Option<()> {
+        self.pos = (0..positive).map(|_| read_varbit_int(r)).collect::<Option<_>>()?;
+        self.neg = (0..negative).map(|_| read_varbit_int(r)).collect::<Option<_>>()?;
+        self.pos_delta = vec![0; positive];
+        self.neg_delta = vec![0; negative];
+        Some(())
+    }
+
+    fn read_counts(&mut self, r: &mut BitReader<'_>) -> Option<()> {
+        self.cnt_delta = self.cnt_delta.wrapping_add(read_varbit_int(r)?);
+        self.cnt = (self.cnt as i64).wrapping_add(self.cnt_delta) as u64;
+        self.zcnt_delta = self.zcnt_delta.wrapping_add(read_varbit_int(r)?);
+        self.zcnt = (self.zcnt as i64).wrapping_add(self.zcnt_delta) as u64;
+        Some(())
+    }
+
+    fn read_buckets(&mut self, r: &mut BitReader<'_>) -> Option<()> {
+        read_bucket_dods(r, &mut self.pos, &mut self.pos_delta)?;
+        read_bucket_dods(r, &mut self.neg, &mut self.neg_delta)
+    }
+
+    fn fill(&self, h: &mut FloatHistogram) {
+        h.count = self.cnt as f64;
+        h.zero_count = self.zcnt as f64;
+        h.positive_buckets = absolute(&self.pos);
+        h.negative_buckets = absolute(&self.neg);
     }
 }
 
@@ -251,138 +198,6 @@ fn write_bucket_dods(w: &mut BitWriter, new: &[i64], cur: &mut [i64], deltas: &m
         write_varbit_int(w, delta.wrapping_sub(*d));
         *d = delta;
         *c = b;
-    }
-}
-
-/// Decodes an integer histogram chunk into float histograms with absolute bucket counts.
-#[derive(Debug, Clone)]
-pub struct HistogramIterator<'a> {
-    r: BitReader<'a>,
-    budget_bits: usize,
-    total: u16,
-    read: u16,
-    header: CounterResetHeader,
-    layout: HistogramLayout,
-    t: i64,
-    cnt: u64,
-    zcnt: u64,
-    t_delta: i64,
-    cnt_delta: i64,
-    zcnt_delta: i64,
-    pos: Vec<i64>,
-    neg: Vec<i64>,
-    pos_delta: Vec<i64>,
-    neg_delta: Vec<i64>,
-    sum: XorField,
-    failed: bool,
-}
-
-impl<'a> HistogramIterator<'a> {
-    /// Starts decoding `chunk` (header included). Fails if the header is missing.
-    pub fn new(chunk: &'a [u8]) -> Result<Self> {
-        let (total, header, rest) = split_header(chunk).ok_or(Error::CorruptChunk {
-            reason: "histogram chunk shorter than its 3-byte header",
-        })?;
-        Ok(Self {
-            r: BitReader::new(rest),
-            budget_bits: rest.len().saturating_mul(8),
-            total,
-            read: 0,
-            header,
-            layout: HistogramLayout::default(),
-            t: 0,
-            cnt: 0,
-            zcnt: 0,
-            t_delta: 0,
-            cnt_delta: 0,
-            zcnt_delta: 0,
-            pos: Vec::new(),
-            neg: Vec::new(),
-            pos_delta: Vec::new(),
-            neg_delta: Vec::new(),
-            sum: XorField::for_reader(0),
-            failed: false,
-        })
-    }
-
-    /// Number of samples the header declares.
-    pub fn num_samples(&self) -> u16 {
-        self.total
-    }
-
-    /// The chunk's counter reset header.
-    pub fn counter_reset_header(&self) -> CounterResetHeader {
-        self.header
-    }
-
-    /// Decodes the next sample. `Ok(None)` after the last one; an error on corrupt data (the
-    /// iterator then stays exhausted).
-    pub fn next_histogram(&mut self) -> Result<Option<(i64, FloatHistogram)>> {
-        if self.read >= self.total || self.failed {
-            return Ok(None);
-        }
-        if self.decode().is_none() {
-            self.failed = true;
-            return Err(Error::CorruptChunk {
-                reason: "truncated or inconsistent histogram chunk",
-            });
-        }
-        let index = self.read;
-        self.read += 1;
-        Ok(Some((self.t, self.at(index))))
-    }
-
-    fn at(&self, index: u16) -> FloatHistogram {
-        if is_stale_nan(self.sum.value()) {
-            return FloatHistogram {
-                sum: self.sum.value(),
-                ..FloatHistogram::default()
-            };
-        }
-        FloatHistogram {
-            counter_reset_hint: self.header.hint_for_sample(index),
-            schema: self.layout.schema,
-            zero_threshold: self.layout.zero_threshold,
-            zero_count: self.zcnt as f64,
-            count: self.cnt as f64,
-            sum: self.sum.value(),
-            positive_spans: self.layout.positive_spans.clone(),
-            negative_spans: self.layout.negative_spans.clone(),
-            positive_buckets: absolute(&self.pos),
-            negative_buckets: absolute(&self.neg),
-            custom_values: self.layout.custom_values.clone(),
-        }
-    }
-
-    fn decode(&mut self) -> Option<()> {
-        if self.read == 0 {
-            self.layout = HistogramLayout::read(&mut self.r, self.budget_bits)?;
-            if !HistogramLayout::is_known_schema(self.layout.schema) {
-                return None;
-            }
-            let (np, nn) = self.layout.bucket_counts();
-            self.t = read_varbit_int(&mut self.r)?;
-            self.cnt = read_varbit_uint(&mut self.r)?;
-            self.zcnt = read_varbit_uint(&mut self.r)?;
-            self.sum = XorField::for_reader(self.r.read_bits(64)?);
-            self.pos = (0..np).map(|_| read_varbit_int(&mut self.r)).collect::<Option<_>>()?;
-            self.neg = (0..nn).map(|_| read_varbit_int(&mut self.r)).collect::<Option<_>>()?;
-            self.pos_delta = vec![0; np];
-            self.neg_delta = vec![0; nn];
-            return Some(());
-        }
-        self.t_delta = self.t_delta.wrapping_add(read_varbit_int(&mut self.r)?);
-        self.t = self.t.wrapping_add(self.t_delta);
-        self.cnt_delta = self.cnt_delta.wrapping_add(read_varbit_int(&mut self.r)?);
-        self.cnt = (self.cnt as i64).wrapping_add(self.cnt_delta) as u64;
-        self.zcnt_delta = self.zcnt_delta.wrapping_add(read_varbit_int(&mut self.r)?);
-        self.zcnt = (self.zcnt as i64).wrapping_add(self.zcnt_delta) as u64;
-        self.sum.read(&mut self.r)?;
-        if is_stale_nan(self.sum.value()) {
-            return Some(());
-        }
-        read_bucket_dods(&mut self.r, &mut self.pos, &mut self.pos_delta)?;
-        read_bucket_dods(&mut self.r, &mut self.neg, &mut self.neg_delta)
     }
 }
 
@@ -406,19 +221,12 @@ fn absolute(deltas: &[i64]) -> Vec<f64> {
         .collect()
 }
 
-impl Iterator for HistogramIterator<'_> {
-    type Item = Result<(i64, FloatHistogram)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_histogram().transpose()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Error, Result};
     use proptest::prelude::*;
-    use rill_model::stale_nan;
+    use rill_model::{is_stale_nan, stale_nan};
 
     fn hist(count: u64, buckets: Vec<u64>, neg: Vec<u64>) -> IntHistogram {
         IntHistogram {
@@ -468,6 +276,30 @@ mod tests {
         }
         assert_eq!(got[3].0, 5000);
         assert!(is_stale_nan(got[3].1.sum));
+    }
+
+    #[test]
+    fn only_stale_markers_follow_a_stale_marker() {
+        // Encoder and decoder track counts differently across a stale marker (Prometheus
+        // writes zero dods for it), so a real histogram after one would decode wrong: it must
+        // go to a new chunk, as Prometheus's appender decides.
+        let mut e = HistogramEncoder::new();
+        e.append(1, &hist(10, vec![1, 2, 3], vec![4])).unwrap();
+        e.append(2, &hist(12, vec![2, 2, 4], vec![4])).unwrap();
+        let stale = IntHistogram {
+            sum: stale_nan(),
+            ..IntHistogram::default()
+        };
+        e.append(3, &stale).unwrap();
+        e.append(4, &stale).unwrap();
+        assert!(matches!(
+            e.append(5, &hist(14, vec![3, 2, 5], vec![4])),
+            Err(Error::HistogramLayout { .. })
+        ));
+        let got = decode(e.bytes()).unwrap();
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[1].1.count, 12.0);
+        assert!(got[2..].iter().all(|(_, h)| is_stale_nan(h.sum)));
     }
 
     #[test]

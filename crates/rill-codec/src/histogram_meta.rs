@@ -265,7 +265,7 @@ pub(crate) fn read_varbit_uint(r: &mut BitReader<'_>) -> Option<u64> {
 
 /// One Gorilla-XOR-coded float field with its leading/trailing-zero window
 /// (Prometheus's `xorWrite` / `xorRead`, shared with every histogram field coded that way).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct XorField {
     /// Bits of the current value.
     pub bits: u64,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod float_histogram_chunk;
 pub mod histogram_chunk;
 pub mod histogram_meta;
+pub mod histogram_stream;
 pub mod text;
 pub mod xor;
 

@@ -91,8 +91,9 @@ fn round_trips_floats_histograms_and_stale_markers() {
     assert_eq!(b.meta.compaction.sources, std::slice::from_ref(&b.meta.ulid));
     assert_data(&dir, &series);
 
-    // Chunking: 120-sample cuts, histogram cuts at the reset and the layout change, floats
-    // and histograms never share a chunk; the reset chunk says so in its header.
+    // Chunking: 120-sample cuts, histogram cuts at the reset, the layout change and after the
+    // stale marker (only stale markers may follow one in a chunk), floats and histograms never
+    // share a chunk; the reset chunk says so in its header.
     let block = Block::open(&b.dir).unwrap();
     assert_eq!(block.meta(), &b.meta);
     let mut p = block.index().all_postings().unwrap();
@@ -120,7 +121,8 @@ fn round_trips_floats_histograms_and_stale_markers() {
         [
             (H, 100, unknown),
             (H, 80, Some(CounterResetHeader::CounterReset)),
-            (H, 70, unknown)
+            (H, 21, unknown),
+            (H, 49, unknown)
         ]
     );
     assert_eq!(shapes[2], [(H, 50, Some(CounterResetHeader::Gauge))]);
