@@ -3,18 +3,18 @@
 //! so float results match Prometheus bit for bit. Histograms follow the same scheme (see
 //! [`HistogramAcc::add_to_mean`]).
 
-use std::sync::Arc;
-
-use super::grouped::{GroupAccumulator, Notes, Sample, for_each_point};
+use super::grouped::{Notes, Sample};
 use super::histograms::HistogramAcc;
-use super::sum::{Seen, kahan_sum_inc, series_of, step_result};
+use super::sum::{Seen, SumLikeAccumulator, SumLikeStep, kahan_sum_inc};
 use crate::declare_pool;
-use crate::error::Result;
-use crate::memory::{MemoryTracker, PooledVec};
-use crate::types::{InstantVectorSeriesData, QueryTimeRange};
 
+/// Per-step means of one group.
+pub(super) type AvgAccumulator = SumLikeAccumulator<AvgStep>;
+
+/// One step of `avg`: a compensated sum that turns into an incremental mean before it
+/// overflows, and a histogram mean.
 #[derive(Clone, Debug, Default)]
-struct AvgStep {
+pub(super) struct AvgStep {
     sum: f64,
     c: f64,
     mean: f64,
@@ -24,6 +24,47 @@ struct AvgStep {
     hist: HistogramAcc,
 }
 declare_pool!(AvgStep);
+
+impl SumLikeStep for AvgStep {
+    fn seen(&mut self) -> &mut Seen {
+        &mut self.seen
+    }
+
+    fn hist(&self) -> &HistogramAcc {
+        &self.hist
+    }
+
+    fn start(&mut self, sample: Sample<'_>) {
+        *self = AvgStep {
+            count: 1.0,
+            ..AvgStep::default()
+        };
+        match sample {
+            Sample::Float(f) => (self.sum, self.mean) = (f, f),
+            Sample::Histogram(h) => self.hist = HistogramAcc::starting_with(h),
+        }
+    }
+
+    fn fold(&mut self, sample: Sample<'_>, notes: &mut Notes<'_>) {
+        self.count += 1.0;
+        match sample {
+            Sample::Float(f) => self.add_float(f),
+            Sample::Histogram(h) => self.hist.add_to_mean(h, self.count, notes),
+        }
+    }
+
+    fn divisor(&self) -> f64 {
+        self.count
+    }
+
+    fn float_result(&self) -> f64 {
+        if self.incremental {
+            self.mean + self.c
+        } else {
+            self.sum / self.count + self.c / self.count
+        }
+    }
+}
 
 impl AvgStep {
     fn add_float(&mut self, f: f64) {
@@ -40,71 +81,5 @@ impl AvgStep {
         }
         let q = (self.count - 1.0) / self.count;
         (self.mean, self.c) = kahan_sum_inc(f / self.count, q * self.mean, q * self.c);
-    }
-
-    fn float_result(&self) -> f64 {
-        if self.incremental {
-            self.mean + self.c
-        } else {
-            self.sum / self.count + self.c / self.count
-        }
-    }
-}
-
-/// Per-step means of one group.
-pub(super) struct AvgAccumulator {
-    steps: PooledVec<AvgStep>,
-}
-
-impl AvgAccumulator {
-    /// An empty group over `steps` steps.
-    pub(super) fn new(steps: usize, tracker: &Arc<MemoryTracker>) -> Result<Self> {
-        Ok(AvgAccumulator {
-            steps: PooledVec::filled(steps, AvgStep::default(), tracker)?,
-        })
-    }
-}
-
-impl GroupAccumulator for AvgAccumulator {
-    fn add(&mut self, series: &InstantVectorSeriesData, range: &QueryTimeRange, notes: &mut Notes<'_>) -> Result<()> {
-        let steps = &mut self.steps;
-        for_each_point(series, range, |i, sample| {
-            let Some(st) = steps.get_mut(i) else { return Ok(()) };
-            if !st.seen.any() {
-                *st = AvgStep {
-                    count: 1.0,
-                    ..AvgStep::default()
-                };
-                match sample {
-                    Sample::Float(f) => (st.sum, st.mean) = (f, f),
-                    Sample::Histogram(h) => st.hist = HistogramAcc::starting_with(h),
-                }
-            } else if !st.hist.incompatible {
-                st.count += 1.0;
-                match sample {
-                    Sample::Float(f) => st.add_float(f),
-                    Sample::Histogram(h) => st.hist.add_to_mean(h, st.count, notes),
-                }
-            } else {
-                return Ok(());
-            }
-            st.seen.record(&sample);
-            Ok(())
-        })
-    }
-
-    fn finish(
-        &mut self,
-        range: &QueryTimeRange,
-        _: Option<&[f64]>,
-        notes: &mut Notes<'_>,
-    ) -> Result<InstantVectorSeriesData> {
-        let tracker = self.steps.tracker().clone();
-        let results = self
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, st)| (i, step_result(st.seen, &st.hist, st.count, || st.float_result(), notes)));
-        series_of(range, &tracker, results)
     }
 }

@@ -8,7 +8,7 @@ use super::grouped::{GroupAccumulator, Notes, Sample, empty_series, for_each_poi
 use super::histograms::HistogramAcc;
 use crate::declare_pool;
 use crate::error::Result;
-use crate::memory::{MemoryTracker, PooledVec};
+use crate::memory::{MemoryTracker, Pooled, PooledVec};
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange};
 
 /// Kahan–Neumaier step shared with the rest of Rill (Prometheus's `kahanSumInc`).
@@ -90,49 +90,50 @@ pub(super) fn series_of(
     Ok(out)
 }
 
-#[derive(Clone, Debug, Default)]
-struct SumStep {
-    sum: f64,
-    c: f64,
-    seen: Seen,
-    hist: HistogramAcc,
+/// The per-step state of a sum-like aggregation (`sum`, `avg`): floats and histograms folded
+/// in one sample at a time, then a result by [`step_result`]'s rules.
+pub(super) trait SumLikeStep: Clone + Default + Pooled {
+    /// What the step saw so far.
+    fn seen(&mut self) -> &mut Seen;
+    /// The histogram part of the state.
+    fn hist(&self) -> &HistogramAcc;
+    /// Resets the step to hold only `sample`.
+    fn start(&mut self, sample: Sample<'_>);
+    /// Folds in one more sample (the step already saw a compatible one).
+    fn fold(&mut self, sample: Sample<'_>, notes: &mut Notes<'_>);
+    /// What the histogram sum is divided by at the end.
+    fn divisor(&self) -> f64;
+    /// The float result.
+    fn float_result(&self) -> f64;
 }
-declare_pool!(SumStep);
 
-/// Per-step sums of one group.
-pub(super) struct SumAccumulator {
-    steps: PooledVec<SumStep>,
+/// A group's per-step states of a sum-like aggregation.
+pub(super) struct SumLikeAccumulator<S: SumLikeStep> {
+    steps: PooledVec<S>,
 }
 
-impl SumAccumulator {
+impl<S: SumLikeStep> SumLikeAccumulator<S> {
     /// An empty group over `steps` steps.
     pub(super) fn new(steps: usize, tracker: &Arc<MemoryTracker>) -> Result<Self> {
-        Ok(SumAccumulator {
-            steps: PooledVec::filled(steps, SumStep::default(), tracker)?,
+        Ok(SumLikeAccumulator {
+            steps: PooledVec::filled(steps, S::default(), tracker)?,
         })
     }
 }
 
-impl GroupAccumulator for SumAccumulator {
+impl<S: SumLikeStep> GroupAccumulator for SumLikeAccumulator<S> {
     fn add(&mut self, series: &InstantVectorSeriesData, range: &QueryTimeRange, notes: &mut Notes<'_>) -> Result<()> {
         let steps = &mut self.steps;
         for_each_point(series, range, |i, sample| {
             let Some(st) = steps.get_mut(i) else { return Ok(()) };
-            if !st.seen.any() {
-                *st = SumStep::default();
-                match sample {
-                    Sample::Float(f) => st.sum = f,
-                    Sample::Histogram(h) => st.hist = HistogramAcc::starting_with(h),
-                }
-            } else if !st.hist.incompatible {
-                match sample {
-                    Sample::Float(f) => (st.sum, st.c) = kahan_sum_inc(f, st.sum, st.c),
-                    Sample::Histogram(h) => st.hist.add(h, notes),
-                }
+            if !st.seen().any() {
+                st.start(sample);
+            } else if !st.hist().incompatible {
+                st.fold(sample, notes);
             } else {
                 return Ok(());
             }
-            st.seen.record(&sample);
+            st.seen().record(&sample);
             Ok(())
         })
     }
@@ -144,11 +145,59 @@ impl GroupAccumulator for SumAccumulator {
         notes: &mut Notes<'_>,
     ) -> Result<InstantVectorSeriesData> {
         let tracker = self.steps.tracker().clone();
-        let results = self
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, st)| (i, step_result(st.seen, &st.hist, 1.0, || st.sum + st.c, notes)));
+        let results = self.steps.iter_mut().enumerate().map(|(i, st)| {
+            let seen = *st.seen();
+            (
+                i,
+                step_result(seen, st.hist(), st.divisor(), || st.float_result(), notes),
+            )
+        });
         series_of(range, &tracker, results)
+    }
+}
+
+/// Per-step sums of one group.
+pub(super) type SumAccumulator = SumLikeAccumulator<SumStep>;
+
+/// One step of `sum`: a compensated float sum and a histogram sum.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SumStep {
+    sum: f64,
+    c: f64,
+    seen: Seen,
+    hist: HistogramAcc,
+}
+declare_pool!(SumStep);
+
+impl SumLikeStep for SumStep {
+    fn seen(&mut self) -> &mut Seen {
+        &mut self.seen
+    }
+
+    fn hist(&self) -> &HistogramAcc {
+        &self.hist
+    }
+
+    fn start(&mut self, sample: Sample<'_>) {
+        *self = SumStep::default();
+        match sample {
+            Sample::Float(f) => self.sum = f,
+            Sample::Histogram(h) => self.hist = HistogramAcc::starting_with(h),
+        }
+    }
+
+    fn fold(&mut self, sample: Sample<'_>, notes: &mut Notes<'_>) {
+        match sample {
+            Sample::Float(f) => (self.sum, self.c) = kahan_sum_inc(f, self.sum, self.c),
+            Sample::Histogram(h) => self.hist.add(h, notes),
+        }
+    }
+
+    fn divisor(&self) -> f64 {
+        1.0
+    }
+
+    fn float_result(&self) -> f64 {
+        self.sum + self.c
     }
 }
