@@ -85,6 +85,20 @@ pub(crate) fn drop_name(meta: SeriesMetadata, delayed: bool) -> SeriesMetadata {
     }
 }
 
+/// The series metadata of `input` with every name marked for removal ([`drop_name`]): the
+/// metadata of a function that keeps its input's series but not their metric name.
+pub(crate) fn metadata_without_name(
+    input: &mut dyn InstantVectorOperator,
+    cx: &mut QueryContext,
+    delayed: bool,
+) -> Result<Vec<SeriesMetadata>> {
+    Ok(input
+        .series_metadata(cx)?
+        .into_iter()
+        .map(|m| drop_name(m, delayed))
+        .collect())
+}
+
 /// The index of the step at time `t` in `range`.
 pub(crate) fn step_index(range: &QueryTimeRange, t: i64) -> Result<usize> {
     let off = t - range.start;

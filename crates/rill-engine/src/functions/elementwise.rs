@@ -10,7 +10,7 @@ use rill_promql::{Call, Signature, ValueType};
 
 use crate::context::QueryContext;
 use crate::error::Result;
-use crate::functions::common::{ScalarArgs, drop_name, plan_instant, plan_scalar, step_index};
+use crate::functions::common::{ScalarArgs, metadata_without_name, plan_instant, plan_scalar, step_index};
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, Operator};
 use crate::registry::{ArgPlanner, FunctionDef, FunctionFactory};
@@ -98,13 +98,7 @@ impl ElementwiseOperator {
 impl InstantVectorOperator for ElementwiseOperator {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
         self.args.resolve(cx)?;
-        let delayed = self.delayed_name_removal;
-        Ok(self
-            .input
-            .series_metadata(cx)?
-            .into_iter()
-            .map(|m| drop_name(m, delayed))
-            .collect())
+        metadata_without_name(self.input.as_mut(), cx, self.delayed_name_removal)
     }
 
     fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {

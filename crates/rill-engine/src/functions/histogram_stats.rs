@@ -9,7 +9,7 @@ use rill_promql::Call;
 
 use crate::context::QueryContext;
 use crate::error::Result;
-use crate::functions::common::{drop_name, plan_instant};
+use crate::functions::common::{metadata_without_name, plan_instant};
 use crate::functions::custom;
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, Operator};
@@ -28,13 +28,7 @@ struct HistogramStatOperator {
 
 impl InstantVectorOperator for HistogramStatOperator {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
-        let delayed = self.delayed_name_removal;
-        Ok(self
-            .input
-            .series_metadata(cx)?
-            .into_iter()
-            .map(|m| drop_name(m, delayed))
-            .collect())
+        metadata_without_name(self.input.as_mut(), cx, self.delayed_name_removal)
     }
 
     fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {

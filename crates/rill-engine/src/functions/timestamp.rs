@@ -10,7 +10,7 @@ use rill_promql::{Call, Expr};
 
 use crate::context::QueryContext;
 use crate::error::Result;
-use crate::functions::common::{arg, drop_name};
+use crate::functions::common::{arg, drop_name, metadata_without_name};
 use crate::functions::custom;
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, Operator};
@@ -27,13 +27,7 @@ pub struct TimestampOperator {
 
 impl InstantVectorOperator for TimestampOperator {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
-        let delayed = self.delayed_name_removal;
-        Ok(self
-            .input
-            .series_metadata(cx)?
-            .into_iter()
-            .map(|m| drop_name(m, delayed))
-            .collect())
+        metadata_without_name(self.input.as_mut(), cx, self.delayed_name_removal)
     }
 
     fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
