@@ -19,6 +19,7 @@ use crate::block::writer::BlockWriter;
 use crate::db_querier::DbQuerier;
 use crate::error::{Error, Result};
 use crate::head::{Head, HeadAppender, HeadOptions, HeadQuerier, HeadReplay};
+use crate::lock::DirLock;
 use crate::querier::BlockSet;
 use crate::wal::checkpoint::checkpoint;
 use crate::wal::replay::Recovery;
@@ -77,6 +78,8 @@ pub struct Db {
     replay: HeadReplay,
     read_only: bool,
     compacting: Mutex<()>,
+    /// Held while open for writing; `None` for read-only opens.
+    _lock: Option<DirLock>,
 }
 
 impl std::fmt::Debug for Db {
@@ -100,15 +103,18 @@ fn blocks_end(blocks: &BlockSet) -> i64 {
 }
 
 impl Db {
-    /// Opens (creating if needed) the data directory `dir` for reading and writing.
+    /// Opens (creating if needed) the data directory `dir` for reading and writing. Fails with
+    /// [`Error::Locked`] while another writer has it open.
     pub fn open(dir: &Path, opts: DbOptions) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let lock = DirLock::acquire(dir)?;
         let recovery = if opts.wal_repair {
             Recovery::Repair
         } else {
             Recovery::TruncateTail
         };
-        let db = Self::load(dir, opts, recovery)?;
+        let mut db = Self::load(dir, opts, recovery)?;
+        db._lock = Some(lock);
         let wal = WalWriter::create(
             &dir.join("wal"),
             db.replay.wal.next_segment,
@@ -153,6 +159,7 @@ impl Db {
             replay,
             read_only: false,
             compacting: Mutex::new(()),
+            _lock: None,
         })
     }
 

@@ -47,6 +47,16 @@ pub enum Error {
     /// block's time range, ...); the message says which rule was broken.
     #[error("{0}")]
     Invalid(String),
+    /// Another process (or another `Db` in this one) has the data directory open for writing.
+    #[error(
+        "data directory {} is in use by another Rill or Prometheus (lock file {} is locked)",
+        dir.display(),
+        dir.join("lock").display()
+    )]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// An imported text file is malformed; `line` is 1-based.
     #[error("line {line}: {reason}")]
     Import {

@@ -82,7 +82,15 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 /// Renames `from` to `to` and fsyncs the parent directory of `to`.
 pub(crate) fn rename_durably(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(from, to).map_err(|e| Error::io(to, e))?;
-    sync_dir(to.parent().unwrap_or(Path::new(".")))
+    sync_dir(parent_dir(to))
+}
+
+/// The directory holding `path` (`.` for a bare relative name, whose parent is empty).
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// Deletes a block directory the way Prometheus does: rename it to `<dir>.tmp-for-deletion`

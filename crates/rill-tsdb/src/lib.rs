@@ -17,7 +17,9 @@
 //! Ingesting: [`Db::open`] replays the Prometheus-format WAL ([`wal`], `docs/format/wal.md`)
 //! into the in-memory [`head`], serves blocks and head merged, accepts appends through
 //! `rill_model::Appendable` (acknowledged once in the WAL, fsynced per [`FsyncPolicy`]) and
-//! compacts the head into blocks, checkpointing the WAL and applying retention.
+//! compacts the head into blocks, checkpointing the WAL and applying retention. A writer holds
+//! `<dir>/lock` ([`lock`]) so two processes never write one directory; [`ensure_demo_dir`] fills
+//! a fresh directory with the demo dataset.
 
 pub mod block;
 mod chunk_iter;
@@ -27,11 +29,13 @@ pub mod db;
 mod db_querier;
 mod decbuf;
 pub mod decode;
+pub mod demo;
 pub mod dump;
 pub mod error;
 mod fsutil;
 pub mod head;
 pub mod import;
+pub mod lock;
 mod mmap;
 pub mod querier;
 pub mod retention;
@@ -44,6 +48,7 @@ pub use block::Block;
 pub use block::writer::{BlockWriter, WriterOptions, WrittenBlock};
 pub use compact::{compact_blocks, compact_planned};
 pub use db::{Db, DbOptions};
+pub use demo::{DemoDir, ensure_demo_dir};
 pub use error::{Error, Result};
 pub use import::{ImportOptions, ImportStats, import_text};
 pub use querier::{BlockQuerier, BlockSet, MergedSeriesSet};

@@ -91,3 +91,19 @@ fn append_reopen_ooo_and_compaction() {
         Err(rill_model::Error::OutOfBounds { .. })
     ));
 }
+
+#[test]
+fn a_second_open_of_the_same_dir_fails_until_the_first_is_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(dir.path(), opts()).expect("open");
+    let err = Db::open(dir.path(), opts())
+        .expect_err("second open must fail")
+        .to_string();
+    assert!(
+        err.contains(&dir.path().display().to_string()) && err.contains("in use"),
+        "{err}"
+    );
+    assert!(Db::open_read_only(dir.path()).is_ok(), "read-only opens do not lock");
+    drop(db);
+    assert!(Db::open(dir.path(), opts()).is_ok(), "the lock goes with the Db");
+}

@@ -1,19 +1,25 @@
-//! `rill serve`: the Prometheus-compatible HTTP API over a data directory or the demo dataset.
+//! `rill serve`: the Prometheus-compatible HTTP API over a data directory.
+//!
+//! Without `--data` the directory is `./rill-data`, filled with the demo dataset (as a real
+//! block) the first time it is missing or empty; a directory named with `--data` is used as it
+//! is (an empty one starts empty).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rill_codec::demo::demo_dataset;
-use rill_model::MemoryStore;
-use rill_server::{Server, ServerConfig, SharedMemoryStore};
+use rill_server::{Server, ServerConfig};
+use rill_tsdb::DemoDir;
+
+/// The data directory used without `--data`.
+const DEFAULT_DATA_DIR: &str = "rill-data";
 
 /// Arguments of `rill serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
     /// Data directory (Prometheus's or Rill's blocks, head and WAL; remote write lands in it);
-    /// default: the demo dataset in memory.
+    /// default: ./rill-data, filled with the demo dataset on first start.
     #[arg(long)]
     data: Option<PathBuf>,
     /// Address to listen on (overrides the config file).
@@ -51,25 +57,21 @@ fn serve(args: &ServeArgs) -> Result<()> {
         config.listen = l.clone();
     }
     let registry = crate::udf_cmd::registry(args.udf.as_deref())?;
-    let mut db: Option<Arc<rill_tsdb::Db>> = None;
-    let server = match &args.data {
-        Some(dir) => {
-            let opened = Arc::new(
-                rill_tsdb::Db::open(dir, rill_tsdb::db::DbOptions::default())
-                    .with_context(|| format!("opening {}", dir.display()))?,
-            );
-            tracing::info!(dir = %dir.display(), "serving a data directory (head + WAL + blocks)");
-            db = Some(opened.clone());
-            Server::with_registry(config.clone(), opened.clone(), Some(opened), registry)
-        }
-        None => {
-            let mut store = MemoryStore::new();
-            demo_dataset(&mut store).context("building the demo dataset")?;
-            tracing::info!(series = store.num_series(), "serving the demo dataset");
-            let shared = Arc::new(SharedMemoryStore::new(store));
-            Server::with_registry(config.clone(), shared.clone(), Some(shared), registry)
-        }
+    let dir = match &args.data {
+        Some(dir) => dir.clone(),
+        None => prepare_default_dir(Path::new(DEFAULT_DATA_DIR))?,
     };
+    let db = Arc::new(
+        rill_tsdb::Db::open(&dir, rill_tsdb::db::DbOptions::default())
+            .with_context(|| format!("opening {}", dir.display()))?,
+    );
+    tracing::info!(
+        dir = %dir.display(),
+        blocks = db.blocks().blocks().len(),
+        head_series = db.head().num_series(),
+        "serving a data directory (head + WAL + blocks)"
+    );
+    let server = Server::with_registry(config.clone(), db.clone(), Some(db.clone()), registry);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,8 +86,25 @@ fn serve(args: &ServeArgs) -> Result<()> {
             .context("serving")
     })?;
     // In-flight requests have finished: flush and fsync the WAL.
-    if let Some(db) = db {
-        db.close().context("closing the database")?;
-    }
+    db.close().context("closing the database")?;
     Ok(())
+}
+
+/// Fills `dir` with the demo dataset if it is missing or empty, saying which happened.
+fn prepare_default_dir(dir: &Path) -> Result<PathBuf> {
+    match rill_tsdb::ensure_demo_dir(dir).with_context(|| format!("writing the demo dataset to {}", dir.display()))? {
+        DemoDir::Filled { series, samples } => tracing::info!(
+            dir = %dir.display(),
+            series,
+            samples,
+            "no --data given and {} was missing or empty: wrote the demo dataset there as a block",
+            dir.display()
+        ),
+        DemoDir::Existing => tracing::info!(
+            dir = %dir.display(),
+            "no --data given: using the existing {} (the demo dataset is only written into a missing or empty directory)",
+            dir.display()
+        ),
+    }
+    Ok(dir.to_path_buf())
 }

@@ -1,7 +1,11 @@
-//! The `rill` binary end to end: help texts, queries over a data file, errors and exit codes.
+//! The `rill` binary end to end: help texts, queries over a data file, errors and exit codes,
+//! and `rill serve`'s data directory (the demo fill of `./rill-data`, `--data`, the lock).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn rill(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rill"))
@@ -112,4 +116,141 @@ fn test_command_exit_codes_and_final_line() {
     assert_eq!(o.status.code(), Some(2));
     let o = rill(&["test"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A fresh, empty directory under the target's temp dir.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// A `rill serve` child on a free loopback port, stopped with SIGTERM when dropped.
+struct Served {
+    child: Child,
+    port: u16,
+}
+
+impl Served {
+    /// Starts `rill serve ARGS` in `cwd` and waits until `/-/ready` answers.
+    fn start(cwd: &Path, args: &[&str]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_rill"))
+            .arg("serve")
+            .args(["--listen", &listen])
+            .args(args)
+            .current_dir(cwd)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start rill serve");
+        let served = Served { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while served.get("/-/ready").is_none_or(|r| !r.starts_with("HTTP/1.1 200")) {
+            assert!(Instant::now() < deadline, "rill serve did not become ready");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        served
+    }
+
+    /// The raw HTTP response to `GET path`, or `None` if the server does not answer.
+    fn get(&self, path: &str) -> Option<String> {
+        let mut conn = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        conn.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+        write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut out = String::new();
+        conn.read_to_string(&mut out).ok()?;
+        Some(out)
+    }
+
+    /// Stops the server with SIGTERM and returns its stderr.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(killed.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let status = self.child.wait().expect("wait for rill serve");
+        assert!(status.success(), "rill serve exit {status:?}: {err}");
+        err
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Number of demo `up` series with data in the demo's two hours, as `/api/v1/query` answers.
+const COUNT_UP: &str = "/api/v1/query?time=1700007200&query=count(count_over_time(up%5B3h%5D))";
+
+#[test]
+fn serve_without_data_fills_rill_data_once_and_reopens_it() {
+    let cwd = fresh_dir("serve-demo");
+    let first = Served::start(&cwd, &[]);
+    let answer = first.get(COUNT_UP).expect("query");
+    assert!(answer.contains(r#""value":[1700007200,"13"]"#), "{answer}");
+    let log = first.stop();
+    assert!(log.contains("wrote the demo dataset"), "{log}");
+    assert!(cwd.join("rill-data/lock").exists(), "the demo landed in ./rill-data");
+    assert!(!cwd.join("rill-data.tmp-demo").exists());
+
+    let second = Served::start(&cwd, &[]);
+    let again = second.get(COUNT_UP).expect("query");
+    assert!(again.contains(r#""value":[1700007200,"13"]"#), "{again}");
+    let log = second.stop();
+    assert!(log.contains("using the existing"), "{log}");
+    assert!(!log.contains("wrote the demo dataset"), "{log}");
+}
+
+#[test]
+fn serve_with_an_empty_data_dir_starts_empty() {
+    let cwd = fresh_dir("serve-empty");
+    std::fs::create_dir(cwd.join("mine")).expect("mkdir");
+    let served = Served::start(&cwd, &["--data", "mine"]);
+    let answer = served.get(COUNT_UP).expect("query");
+    assert!(answer.contains(r#""result":[]"#), "{answer}");
+    served.stop();
+    assert!(
+        !cwd.join("rill-data").exists(),
+        "--data never falls back to ./rill-data"
+    );
+    let blocks = std::fs::read_dir(cwd.join("mine"))
+        .expect("read data dir")
+        .flatten()
+        .filter(|e| e.path().join("meta.json").exists())
+        .count();
+    assert_eq!(blocks, 0, "a directory named with --data is never filled with the demo");
+}
+
+#[test]
+fn a_second_serve_on_the_same_dir_fails_naming_it() {
+    let cwd = fresh_dir("serve-lock");
+    let first = Served::start(&cwd, &["--data", "shared"]);
+    let o = Command::new(env!("CARGO_BIN_EXE_rill"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data", "shared"])
+        .current_dir(&cwd)
+        .output()
+        .expect("run second serve");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("data directory shared is in use"), "{err}");
+    assert!(
+        first.get(COUNT_UP).is_some_and(|r| r.starts_with("HTTP/1.1 200")),
+        "first still serves"
+    );
+    first.stop();
 }
