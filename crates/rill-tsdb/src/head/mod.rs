@@ -62,9 +62,9 @@ pub struct HeadReplay {
     pub series: u64,
     /// Samples (floats and histograms) read.
     pub samples: u64,
-    /// Samples whose series record was missing (dropped).
+    /// Samples and tombstones whose series record was missing (dropped).
     pub unknown_refs: u64,
-    /// Tombstones read (deletion in the head is not supported: ignored).
+    /// Tombstone intervals applied (deleted ranges hidden from queries and compaction).
     pub tombstones: u64,
 }
 
@@ -292,7 +292,17 @@ impl Head {
                 Record::FloatHistograms(h) => h
                     .into_iter()
                     .for_each(|h| put(h.series_ref, h.t, HeadValue::FloatHist(Arc::new(h.h)))),
-                Record::Tombstones(t) => stats.tombstones += t.len() as u64,
+                Record::Tombstones(stones) => {
+                    for t in stones.into_iter().filter(|t| t.maxt >= min_valid) {
+                        match alias.get(&t.series_ref) {
+                            Some(s) => {
+                                s.data.lock().delete_range(t.mint, t.maxt);
+                                stats.tombstones += 1;
+                            }
+                            None => stats.unknown_refs += 1,
+                        }
+                    }
+                }
                 Record::Metadata(_) | Record::Skipped(_) => {}
             }
             Ok(())
@@ -301,7 +311,7 @@ impl Head {
         if stats.unknown_refs > 0 {
             tracing::warn!(
                 samples = stats.unknown_refs,
-                "WAL replay: {} samples reference series without a series record; dropped",
+                "WAL replay: {} samples or tombstones reference series without a series record; dropped",
                 stats.unknown_refs
             );
         }

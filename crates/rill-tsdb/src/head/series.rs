@@ -51,6 +51,10 @@ pub(crate) struct SeriesData {
     pub last: Option<(i64, HeadValue)>,
     /// Out-of-order samples, by timestamp.
     pub ooo: BTreeMap<i64, HeadValue>,
+    /// Deleted intervals `[mint, maxt]` (WAL tombstones): samples in them are hidden from
+    /// queries and left out of compacted blocks, whenever they were appended (Prometheus's
+    /// head tombstones behave the same).
+    pub deleted: Vec<(i64, i64)>,
 }
 
 /// A series in the head.
@@ -164,6 +168,18 @@ impl SeriesData {
         }
     }
 
+    /// Hides the samples in `[mint, maxt]` (a tombstone).
+    pub fn delete_range(&mut self, mint: i64, maxt: i64) {
+        if mint <= maxt && !self.deleted.contains(&(mint, maxt)) {
+            self.deleted.push((mint, maxt));
+        }
+    }
+
+    /// Whether a tombstone covers `t`.
+    fn is_deleted(&self, t: i64) -> bool {
+        self.deleted.iter().any(|&(a, b)| a <= t && t <= b)
+    }
+
     /// Oldest timestamp held.
     pub fn min_time(&self) -> Option<i64> {
         let ooo = self.ooo.keys().next().copied();
@@ -177,6 +193,7 @@ impl SeriesData {
     pub fn truncate_before(&mut self, mint: i64) -> bool {
         self.chunks.truncate_before(mint);
         self.ooo = self.ooo.split_off(&mint);
+        self.deleted.retain(|&(_, maxt)| maxt >= mint);
         if self.chunks.is_empty() {
             self.last = None;
         }
@@ -184,23 +201,27 @@ impl SeriesData {
     }
 
     /// The data in `[mint, maxt]` as engine chunks: encoded chunks as they are, or, when
-    /// out-of-order samples fall in the range, one decoded chunk merging both (in-order samples
-    /// win on equal timestamps).
+    /// out-of-order samples or tombstones fall in the range, one decoded chunk merging both
+    /// (in-order samples win on equal timestamps) without the deleted samples.
     pub fn chunks_in(&self, mint: i64, maxt: i64) -> Result<Vec<Chunk>, rill_codec::Error> {
         let closed: Vec<ClosedChunk> = self.chunks.overlapping(mint, maxt);
         let mut ooo = self.ooo.range(mint..=maxt).peekable();
-        if ooo.peek().is_none() {
+        let masked = self.deleted.iter().any(|&(a, b)| a <= maxt && b >= mint);
+        if ooo.peek().is_none() && !masked {
             return Ok(closed.iter().map(ClosedChunk::to_chunk).collect());
         }
         let mut samples = Vec::new();
         for c in &closed {
             decode_into(c, &mut samples)?;
         }
-        samples.retain(|s| s.t >= mint && s.t <= maxt);
         samples.extend(ooo.map(|(t, v)| Sample { t: *t, v: v.to_value() }));
+        samples.retain(|s| s.t >= mint && s.t <= maxt && !self.is_deleted(s.t));
         samples.sort_by_key(|s| s.t);
         samples.dedup_by_key(|s| s.t);
         let len = samples.len();
+        if len == 0 {
+            return Ok(Vec::new());
+        }
         Ok(vec![Chunk::Decoded {
             samples: Arc::new(samples),
             range: 0..len,
@@ -245,7 +266,12 @@ mod tests {
         assert_eq!(d.classify(7, &HeadValue::Float(3.0), None, &b), Err(Reject::Duplicate));
         let chunks = d.chunks_in(0, 100).unwrap();
         assert!(matches!(&chunks[..], [Chunk::Decoded { samples, .. }] if samples.len() == 2));
+        d.delete_range(9, 10);
+        let chunks = d.chunks_in(0, 100).unwrap();
+        assert!(matches!(&chunks[..], [Chunk::Decoded { samples, .. }] if samples.len() == 1 && samples[0].t == 7));
+        assert!(d.chunks_in(8, 100).unwrap().is_empty(), "only deleted samples in range");
         assert!(!d.truncate_before(8));
+        assert_eq!(d.deleted, vec![(9, 10)], "a tombstone is kept while it covers data");
         assert!(d.ooo.is_empty());
         assert!(d.truncate_before(11));
     }
