@@ -157,7 +157,7 @@ pub fn write_demo_openmetrics(w: &mut impl Write) -> Result<()> {
         fn sample(&mut self, series: usize, t: i64, v: f64) -> Result<()> {
             let prefix = self.series.get(series).map_or("", String::as_str);
             let (secs, ms) = (t.div_euclid(1000), t.rem_euclid(1000));
-            writeln!(self.w, "{prefix} {} {secs}.{ms:03}", fmt_value(v))?;
+            writeln!(self.w, "{prefix} {} {secs}.{ms:03}", rill_model::format_value(v))?;
             Ok(())
         }
     }
@@ -165,18 +165,6 @@ pub fn write_demo_openmetrics(w: &mut impl Write) -> Result<()> {
     generate_demo(&mut sink)?;
     writeln!(sink.w, "# EOF")?;
     Ok(())
-}
-
-fn fmt_value(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
 }
 
 /// One scrape target.

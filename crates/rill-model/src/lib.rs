@@ -23,7 +23,7 @@ pub use histogram::{
 pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher};
 pub use memory::MemoryStore;
-pub use sample::{STALE_NAN_BITS, Sample, Value, is_stale_nan, stale_nan};
+pub use sample::{STALE_NAN_BITS, Sample, Value, format_value, is_stale_nan, stale_nan};
 pub use storage::{
     Appendable, Appender, Chunk, ChunkEncoding, ChunkIterator, Querier, Queryable, SelectHints, Series, SeriesSet,
 };

@@ -18,6 +18,22 @@ pub fn is_stale_nan(v: f64) -> bool {
     v.to_bits() == STALE_NAN_BITS
 }
 
+/// A sample value as Prometheus writes it in JSON and text: Go's
+/// `strconv.FormatFloat(v, 'f', -1, 64)` (shortest round-trip digits, never an exponent), with
+/// `NaN`, `+Inf` and `-Inf`.
+pub fn format_value(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v == f64::INFINITY {
+        "+Inf".into()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        // Rust's shortest round-trip `Display` never uses an exponent, like Go's 'f' with -1.
+        format!("{v}")
+    }
+}
+
 /// A sample value: float or native histogram.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

@@ -13,19 +13,9 @@ use std::io::{self, Write};
 use rill_engine::{AnnotationLevel, ErrorKind, MatrixSeries, QueryResult, QueryValue, VectorElement};
 use rill_model::{FloatHistogram, Labels};
 
-/// Go's `strconv.FormatFloat(v, 'f', -1, 64)`, with Prometheus's `NaN`, `+Inf`, `-Inf`.
-pub fn format_value(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        // Rust's shortest round-trip `Display` never uses an exponent, like Go's 'f' with -1.
-        format!("{v}")
-    }
-}
+/// Sample values are written as Prometheus writes them (defined in `rill-model`, shared with
+/// the text writers).
+pub use rill_model::format_value;
 
 /// A millisecond timestamp as Prometheus writes it: seconds, then `.` and three digits if needed.
 pub fn format_timestamp(ms: i64) -> String {
