@@ -29,6 +29,8 @@ fn fill(dir: &Path, batches: i64) {
             app.append(&l, Sample::float(b * 10, b as f64)).expect("append");
         }
         app.commit().expect("commit");
+        // Deterministic layout: each compaction finishes before the next commit.
+        db.wait_for_compaction();
     }
     db.close().expect("close");
 }

@@ -11,6 +11,7 @@
 pub mod appender;
 pub(crate) mod chunks;
 pub mod querier;
+pub(crate) mod readers;
 pub(crate) mod series;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 use rill_model::{Labels, Matcher};
 
 use self::chunks::HeadValue;
+use self::readers::Readers;
 use self::series::{Bounds, MemSeries};
 use crate::error::Result;
 use crate::wal::WalWriter;
@@ -81,6 +83,10 @@ pub struct Head {
     min_time: AtomicI64,
     max_time: AtomicI64,
     min_valid: AtomicI64,
+    /// Data older than this is persisted in blocks and read from there.
+    persisted_until: AtomicI64,
+    /// Queriers reading the head, so compaction waits before dropping what they read.
+    pub(crate) readers: Readers,
     /// The WAL; its lock is the commit lock.
     wal: Mutex<Option<WalWriter>>,
 }
@@ -97,6 +103,8 @@ impl Head {
             min_time: AtomicI64::new(i64::MAX),
             max_time: AtomicI64::new(i64::MIN),
             min_valid: AtomicI64::new(min_valid),
+            persisted_until: AtomicI64::new(min_valid),
+            readers: Readers::default(),
             wal: Mutex::new(None),
         }
     }
@@ -119,6 +127,12 @@ impl Head {
     /// Samples older than this are rejected.
     pub fn min_valid_time(&self) -> i64 {
         self.min_valid.load(Ordering::Acquire)
+    }
+
+    /// First timestamp queries read from the head; older data comes from blocks (also while
+    /// a compaction has persisted a range the head still holds).
+    pub fn serving_from(&self) -> i64 {
+        self.min_time().max(self.persisted_until.load(Ordering::Acquire))
     }
 
     /// Number of series in memory.
@@ -320,10 +334,23 @@ impl Head {
         Ok(stats)
     }
 
+    /// Stops accepting samples older than `t` (the start of a compaction: nothing may be added
+    /// to the range being written). Callers hold the commit lock.
+    pub(crate) fn raise_min_valid(&self, t: i64) {
+        self.min_valid.fetch_max(t, Ordering::AcqRel);
+    }
+
+    /// Marks data older than `t` as persisted in blocks: new queriers read it from there.
+    pub(crate) fn mark_persisted(&self, t: i64) {
+        self.persisted_until.fetch_max(t, Ordering::AcqRel);
+    }
+
     /// Drops all data older than `mint` and the series left empty, and stops accepting samples
-    /// older than `mint`. Callers hold the commit lock or are the only user.
+    /// older than `mint`. Callers hold the commit lock and have waited for the readers of that
+    /// data ([`Readers::wait_none_below`]).
     pub(crate) fn truncate(&self, mint: i64) {
-        self.min_valid.fetch_max(mint, Ordering::AcqRel);
+        self.raise_min_valid(mint);
+        self.mark_persisted(mint);
         self.gc(mint);
     }
 

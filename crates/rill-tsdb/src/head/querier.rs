@@ -1,7 +1,8 @@
 //! [`HeadQuerier`]: reads the head through `rill_model::Querier`. Matching series are found
 //! through the inverted index; each series' chunks are copied out (closed chunks share their
 //! bytes, the open chunk is copied) when the engine reaches it, so the engine decodes head data
-//! with the same code path as block data.
+//! with the same code path as block data. A querier is registered with the head while it
+//! lives, so compaction does not drop data it may still read.
 
 use std::sync::Arc;
 
@@ -15,12 +16,39 @@ pub struct HeadQuerier {
     head: Arc<Head>,
     mint: i64,
     maxt: i64,
+    /// Registration with the head's readers.
+    reader: u64,
 }
 
 impl HeadQuerier {
     /// A querier over `[mint, maxt]` of `head`.
     pub fn new(head: Arc<Head>, mint: i64, maxt: i64) -> Self {
-        Self { head, mint, maxt }
+        let reader = head.readers.lock().register(mint);
+        Self {
+            head,
+            mint,
+            maxt,
+            reader,
+        }
+    }
+
+    /// A querier over the part of `[mint, maxt]` the head serves (from
+    /// [`Head::serving_from`]), and that cutoff: older data is to be read from blocks.
+    pub fn from_cutoff(head: Arc<Head>, mint: i64, maxt: i64) -> (Self, i64) {
+        let mut readers = head.readers.lock();
+        let cutoff = head.serving_from();
+        let from = mint.max(cutoff);
+        let reader = readers.register(from);
+        drop(readers);
+        (
+            Self {
+                head,
+                mint: from,
+                maxt,
+                reader,
+            },
+            cutoff,
+        )
     }
 
     /// The matching series with data in range, in label order.
@@ -30,6 +58,12 @@ impl HeadQuerier {
             mint: self.mint,
             maxt: self.maxt,
         }
+    }
+}
+
+impl Drop for HeadQuerier {
+    fn drop(&mut self) {
+        self.head.readers.release(self.reader);
     }
 }
 

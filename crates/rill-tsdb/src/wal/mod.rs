@@ -4,9 +4,11 @@
 //! record bodies, [`reader`] splits a segment into records (detecting torn tails and
 //! corruption), [`writer`] appends records with a configurable fsync policy, [`replay`] reads a
 //! whole `wal/` directory (checkpoint, then segments) repairing a torn tail, and [`checkpoint`]
-//! compacts old segments into a checkpoint so the log can be truncated.
+//! compacts old segments into a checkpoint so the log can be truncated; [`fsync_stats`] times
+//! the writer's fsyncs.
 
 pub mod checkpoint;
+pub mod fsync_stats;
 pub mod reader;
 pub mod record;
 pub mod replay;
@@ -15,6 +17,7 @@ pub mod writer;
 
 use std::time::Duration;
 
+pub use fsync_stats::{FsyncSnapshot, FsyncStats};
 pub use record::Record;
 pub use writer::WalWriter;
 

@@ -5,8 +5,10 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use super::fsync_stats::FsyncStats;
 use super::segment::{segment_path, sync_dir};
 use super::{FRAGMENT_HEADER, FsyncPolicy, PAGE_SIZE, WalOptions};
 use crate::error::{Error, Result};
@@ -32,6 +34,7 @@ pub struct WalWriter {
     done_pages: usize,
     last_sync: Instant,
     compressed: Vec<u8>,
+    fsync_stats: Option<Arc<FsyncStats>>,
 }
 
 impl WalWriter {
@@ -49,7 +52,14 @@ impl WalWriter {
             done_pages: 0,
             last_sync: Instant::now(),
             compressed: Vec::new(),
+            fsync_stats: None,
         })
+    }
+
+    /// Records the duration of every later fsync in `stats`.
+    pub fn with_fsync_stats(mut self, stats: Arc<FsyncStats>) -> Self {
+        self.fsync_stats = Some(stats);
+        self
     }
 
     /// The index of the segment being written.
@@ -160,8 +170,12 @@ impl WalWriter {
 
     /// Fsyncs the current segment.
     pub fn sync(&mut self) -> Result<()> {
+        let start = Instant::now();
         self.file.sync_data().map_err(|e| Error::io(&self.segment_file(), e))?;
         self.last_sync = Instant::now();
+        if let Some(stats) = &self.fsync_stats {
+            stats.observe(self.last_sync.duration_since(start));
+        }
         Ok(())
     }
 

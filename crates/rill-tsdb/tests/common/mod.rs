@@ -4,23 +4,29 @@
 
 use rill_model::{Chunk, Labels, Matcher, Queryable, Sample, SelectHints};
 
+/// The samples of `series`, in time order.
+pub fn series_samples(series: rill_model::Series) -> Vec<Sample> {
+    let mut chunks = series.chunks;
+    let mut got = Vec::new();
+    while let Some(c) = chunks.next().expect("next chunk") {
+        match c {
+            Chunk::Encoded { encoding, data, .. } => {
+                rill_tsdb::decode::decode_chunk(encoding, &data, &mut got).expect("decode")
+            }
+            Chunk::Decoded { samples, range } => got.extend(samples[range].iter().cloned()),
+        }
+    }
+    got
+}
+
 /// All samples of the series matching `matchers`, per series, in time order.
 pub fn samples(q: &dyn Queryable, matchers: &[Matcher]) -> Vec<(Labels, Vec<Sample>)> {
     let querier = q.querier(i64::MIN, i64::MAX).expect("querier");
     let mut set = querier.select(&SelectHints::default(), matchers).expect("select");
     let mut out = Vec::new();
     while let Some(series) = set.next().expect("next series") {
-        let mut chunks = series.chunks;
-        let mut got = Vec::new();
-        while let Some(c) = chunks.next().expect("next chunk") {
-            match c {
-                Chunk::Encoded { encoding, data, .. } => {
-                    rill_tsdb::decode::decode_chunk(encoding, &data, &mut got).expect("decode")
-                }
-                Chunk::Decoded { samples, range } => got.extend(samples[range].iter().cloned()),
-            }
-        }
-        out.push((series.labels, got));
+        let labels = series.labels.clone();
+        out.push((labels, series_samples(series)));
     }
     out
 }
