@@ -30,6 +30,8 @@ pub struct Metrics {
     pub remote_write_requests: Family<EndpointLabels, Counter>,
     /// Series sent by remote read.
     pub remote_read_series: Counter,
+    /// WAL fsync durations, fed by the storage (e.g. `rill_tsdb::wal::FsyncStats`'s observer).
+    pub wal_fsync: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -84,6 +86,8 @@ impl Metrics {
             "Series sent through remote read",
             remote_read_series.clone(),
         );
+        let wal_fsync = Histogram::new(exponential_buckets(0.0001, 2.5, 10));
+        registry.register("rill_wal_fsync_duration_seconds", "Duration of WAL fsyncs", wal_fsync.clone());
         registry.register(
             "rill_build",
             "Build information",
@@ -99,6 +103,7 @@ impl Metrics {
             samples_ingested,
             remote_write_requests,
             remote_read_series,
+            wal_fsync,
         }
     }
 
@@ -141,12 +146,14 @@ mod tests {
         let m = Metrics::new("1.2.3");
         m.observe_query("query", "success", 0.01);
         m.samples_ingested.inc_by(5);
+        m.wal_fsync.observe(0.002);
         let text = m.render();
         assert!(
             text.contains("rill_query_duration_seconds_count{endpoint=\"query\"} 1"),
             "{text}"
         );
         assert!(text.contains("rill_samples_ingested_total 5"), "{text}");
+        assert!(text.contains("rill_wal_fsync_duration_seconds_count 1"), "{text}");
         assert!(text.contains("rill_build_info{version=\"1.2.3\"} 1"), "{text}");
     }
 }
