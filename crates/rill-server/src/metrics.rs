@@ -87,7 +87,11 @@ impl Metrics {
             remote_read_series.clone(),
         );
         let wal_fsync = Histogram::new(exponential_buckets(0.0001, 2.5, 10));
-        registry.register("rill_wal_fsync_duration_seconds", "Duration of WAL fsyncs", wal_fsync.clone());
+        registry.register(
+            "rill_wal_fsync_duration_seconds",
+            "Duration of WAL fsyncs",
+            wal_fsync.clone(),
+        );
         registry.register(
             "rill_build",
             "Build information",
