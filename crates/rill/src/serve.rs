@@ -72,6 +72,9 @@ fn serve(args: &ServeArgs) -> Result<()> {
         "serving a data directory (head + WAL + blocks)"
     );
     let server = Server::with_registry(config.clone(), db.clone(), Some(db.clone()), registry);
+    let fsync_histogram = server.state().metrics.wal_fsync.clone();
+    db.fsync_stats()
+        .set_observer(Box::new(move |d| fsync_histogram.observe(d.as_secs_f64())));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -223,6 +223,8 @@ fn serve_with_an_empty_data_dir_starts_empty() {
     let served = Served::start(&cwd, &["--data", "mine"]);
     let answer = served.get(COUNT_UP).expect("query");
     assert!(answer.contains(r#""result":[]"#), "{answer}");
+    let metrics = served.get("/metrics").expect("metrics");
+    assert!(metrics.contains("rill_wal_fsync_duration_seconds_count"), "{metrics}");
     served.stop();
     assert!(
         !cwd.join("rill-data").exists(),
