@@ -6,7 +6,7 @@
 use rill_promql::{ValueType, standard_function_names, standard_signature};
 
 use crate::generator::{ATOM, Generator, Out};
-use crate::literals::{self, label_list, quoted};
+use crate::literals::{self, quoted};
 use crate::schema::MetricKind;
 
 /// Functions whose natural input is a counter.
@@ -28,12 +28,19 @@ impl Generator<'_> {
     pub(crate) fn call(&mut self, want: ValueType, d: u32) -> Out {
         let names: Vec<&'static str> = standard_function_names()
             .filter(|n| {
-                standard_signature(n)
-                    .is_some_and(|s| s.return_type == want && (self.cfg.experimental || !s.experimental))
+                self.function_allowed(n) && standard_signature(n).is_some_and(|s| s.return_type == want)
             })
             .collect();
         let name = self.rng.pick(&names).copied().unwrap_or("abs");
         self.call_named(name, d)
+    }
+
+    /// Whether the configuration lets the generator call `name`.
+    fn function_allowed(&self, name: &str) -> bool {
+        if self.cfg.prometheus_2_42 && !crate::compat::in_prometheus_2_42(name) {
+            return false;
+        }
+        standard_signature(name).is_some_and(|s| self.cfg.experimental || !s.experimental)
     }
 
     /// A call of `name` with well-typed arguments.
@@ -47,7 +54,12 @@ impl Generator<'_> {
                 let v = self.vector(d);
                 labels = v.labels.clone();
                 let src = self.rng.pick(&v.labels).cloned().unwrap_or_else(|| "job".into());
-                let dst = ["dst", "job", "service.name", "__name__"][self.rng.below(4)];
+                let dsts: &[&str] = if self.cfg.prometheus_2_42 {
+                    &["dst", "job", "__name__"]
+                } else {
+                    &["dst", "job", "service.name", "__name__"]
+                };
+                let dst = self.rng.pick(dsts).copied().unwrap_or("dst");
                 labels.push(dst.to_string());
                 let regex = ["(.*)", "(.+)-(\\d+):.*", "^api.*$", "", "(?i)GET|post"][self.rng.below(5)];
                 vec![
@@ -219,7 +231,7 @@ impl Generator<'_> {
         } else {
             MetricKind::Gauge
         };
-        if d == 0 || self.rng.chance(0.75) {
+        if d == 0 || !self.subquery_allowed() || self.rng.chance(0.75) {
             self.matrix_selector(Some(kind))
         } else {
             self.subquery(d - 1)
@@ -241,14 +253,14 @@ impl Generator<'_> {
                 _ => {
                     let by = self.rng.subset(&m.labels, 2);
                     Out {
-                        text: format!("sum by ({}) ({f}({}))", label_list(&mut self.rng, &by), m.text),
+                        text: format!("sum by ({}) ({f}({}))", self.label_list(&by), m.text),
                         prec: ATOM,
                         labels: by,
                     }
                 }
             };
         }
-        let m = if d > 0 && self.rng.chance(0.1) {
+        let m = if d > 0 && self.subquery_allowed() && self.rng.chance(0.1) {
             self.subquery(d - 1)
         } else {
             self.matrix_selector(Some(MetricKind::ClassicHistogram))
@@ -264,7 +276,7 @@ impl Generator<'_> {
                 labels: m.labels,
             },
             _ => Out {
-                text: format!("sum by ({}) (rate({}))", label_list(&mut self.rng, &by), m.text),
+                text: format!("sum by ({}) (rate({}))", self.label_list(&by), m.text),
                 prec: ATOM,
                 labels: by,
             },
@@ -274,7 +286,7 @@ impl Generator<'_> {
     /// A histogram function over a histogram vector (so they are common, not only drawn by chance).
     pub(crate) fn histogram_expr(&mut self, d: u32) -> Out {
         let name = self.rng.pick(HISTOGRAM_FUNCS).copied().unwrap_or("histogram_quantile");
-        if !self.cfg.experimental && standard_signature(name).is_some_and(|s| s.experimental) {
+        if !self.function_allowed(name) {
             return self.call_named("histogram_quantile", d);
         }
         self.call_named(name, d)

@@ -6,7 +6,7 @@
 //!
 //! Functions are in `calls.rs`; selectors, ranges and modifiers in `selectors.rs`.
 
-use crate::literals::{self, label_list, quoted};
+use crate::literals::{self, quoted};
 use crate::rng::Rng;
 use crate::schema::Schema;
 
@@ -18,6 +18,9 @@ pub struct GenConfig {
     /// Whether to use experimental syntax and functions (duration expressions, `anchored`,
     /// `smoothed`, `fill`, `limitk`, `info`, ...); such queries need `ParseOptions::all()`.
     pub experimental: bool,
+    /// Whether to emit only what a reference Prometheus 2.42 parses and answers like 3.x (see
+    /// [`GenConfig::prometheus_2_42`]).
+    pub prometheus_2_42: bool,
 }
 
 impl Default for GenConfig {
@@ -25,6 +28,22 @@ impl Default for GenConfig {
         GenConfig {
             max_depth: 4,
             experimental: true,
+            prometheus_2_42: false,
+        }
+    }
+}
+
+impl GenConfig {
+    /// The dialect of differential runs against Prometheus 2.42 (started with
+    /// `--enable-feature=promql-negative-offset`): no experimental syntax, only 2.42's
+    /// functions, no UTF-8 quoted names, no durations as numbers, `@` times on whole seconds
+    /// that are 7 modulo 10, whole-minute offsets and no nested subqueries, so that 2.x's
+    /// left-closed windows select what 3.x's left-open ones do (docs/differential-testing.md).
+    pub fn prometheus_2_42() -> Self {
+        GenConfig {
+            max_depth: 4,
+            experimental: false,
+            prometheus_2_42: true,
         }
     }
 }
@@ -129,12 +148,19 @@ pub struct Generator<'s> {
     pub(crate) schema: &'s Schema,
     pub(crate) cfg: GenConfig,
     pub(crate) rng: Rng,
+    /// How many subqueries enclose the expression being generated.
+    pub(crate) subquery_depth: u32,
 }
 
 impl<'s> Generator<'s> {
     /// A generator drawing from `rng`.
     pub fn new(schema: &'s Schema, cfg: GenConfig, rng: Rng) -> Self {
-        Generator { schema, cfg, rng }
+        Generator {
+            schema,
+            cfg,
+            rng,
+            subquery_depth: 0,
+        }
     }
 
     /// One query: usually an instant vector, sometimes a scalar, a range vector or a string.
@@ -180,11 +206,40 @@ impl<'s> Generator<'s> {
         }
     }
 
+    /// A number literal; `finite` excludes `Inf` and `NaN`. Durations as numbers (`5m`) are
+    /// 3.x syntax, so Prometheus 2.42 mode draws again when it gets one.
+    pub(crate) fn number(&mut self, finite: bool) -> String {
+        loop {
+            let n = literals::number(&mut self.rng, finite);
+            if !self.cfg.prometheus_2_42 || !n.ends_with(['s', 'm', 'h']) {
+                return n;
+            }
+        }
+    }
+
+    /// A label name, quoted when it must be and sometimes when it need not (never in
+    /// Prometheus 2.42 mode, which has no quoted label names).
+    pub(crate) fn label_name(&mut self, name: &str) -> String {
+        let chance = if self.cfg.prometheus_2_42 { 0.0 } else { 0.08 };
+        literals::label_name(&mut self.rng, name, chance)
+    }
+
+    /// A comma-separated label list for `by (...)`, `on (...)` and `group_left (...)`.
+    pub(crate) fn label_list(&mut self, names: &[String]) -> String {
+        names.iter().map(|n| self.label_name(n)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Whether a subquery may start here: not inside another one in Prometheus 2.42 mode,
+    /// because inner subqueries run on the outer grid, where 2.x and 3.x windows differ.
+    pub(crate) fn subquery_allowed(&self) -> bool {
+        !self.cfg.prometheus_2_42 || self.subquery_depth == 0
+    }
+
     /// A scalar expression.
     pub(crate) fn scalar(&mut self, depth: u32) -> Out {
         if depth == 0 || self.rng.chance(0.45) {
             let finite = self.rng.chance(0.9);
-            return Out::atom(literals::number(&mut self.rng, finite));
+            return Out::atom(self.number(finite));
         }
         let d = depth - 1;
         match self.rng.weighted(&[10, 6, 10, 4, 3]) {
@@ -211,7 +266,7 @@ impl<'s> Generator<'s> {
 
     /// A range-vector expression: a matrix selector or a subquery.
     pub(crate) fn matrix(&mut self, depth: u32) -> Out {
-        if depth == 0 || self.rng.chance(0.7) {
+        if depth == 0 || !self.subquery_allowed() || self.rng.chance(0.7) {
             self.matrix_selector(None)
         } else {
             self.subquery(depth - 1)
@@ -247,7 +302,7 @@ impl<'s> Generator<'s> {
             let on = self.rng.chance(0.6);
             let list = self.rng.subset(&shared, 3);
             let keyword = if on { "on" } else { "ignoring" };
-            modifiers.push_str(&format!(" {keyword} ({})", label_list(&mut self.rng, &list)));
+            modifiers.push_str(&format!(" {keyword} ({})", self.label_list(&list)));
             if !is_set && self.rng.chance(0.35) {
                 let left = self.rng.chance(0.5);
                 let (many, one) = if left { (&lhs, &rhs) } else { (&rhs, &lhs) };
@@ -262,7 +317,7 @@ impl<'s> Generator<'s> {
                     // Make the "one" side unique per matching group so the query succeeds.
                     let mut by = list.clone();
                     by.extend(include.iter().cloned());
-                    rhs.text = format!("sum by ({}) ({})", label_list(&mut self.rng, &by), rhs.text);
+                    rhs.text = format!("sum by ({}) ({})", self.label_list(&by), rhs.text);
                     rhs.prec = ATOM;
                 }
                 let side = if left { "group_left" } else { "group_right" };
@@ -271,7 +326,7 @@ impl<'s> Generator<'s> {
                 let include_text = if include.is_empty() && !rhs_opens_paren && self.rng.chance(0.5) {
                     String::new()
                 } else {
-                    format!(" ({})", label_list(&mut self.rng, &include))
+                    format!(" ({})", self.label_list(&include))
                 };
                 modifiers.push_str(&format!(" {side}{include_text}"));
                 labels = if left { lhs.labels.clone() } else { rhs.labels.clone() };
@@ -281,7 +336,7 @@ impl<'s> Generator<'s> {
             }
         }
         if self.cfg.experimental && !is_set && self.rng.chance(0.1) {
-            let v = literals::number(&mut self.rng, true);
+            let v = self.number(true);
             let fill = ["fill", "fill_left", "fill_right"][self.rng.below(3)];
             modifiers.push_str(&format!(" {fill} ({v})"));
         }
@@ -360,7 +415,12 @@ impl<'s> Generator<'s> {
             Param::Quantile if self.rng.chance(0.8) => format!("{}, ", literals::quantile(&mut self.rng)),
             Param::Ratio if self.rng.chance(0.8) => format!("{:.2}, ", self.rng.unit() * 2.0 - 1.0),
             Param::Label => {
-                let l = ["value", "le", "service.name", "job"][self.rng.below(4)];
+                let choices: &[&str] = if self.cfg.prometheus_2_42 {
+                    &["value", "le", "job"]
+                } else {
+                    &["value", "le", "service.name", "job"]
+                };
+                let l = self.rng.pick(choices).copied().unwrap_or("value");
                 format!("{}, ", quoted(&mut self.rng, l))
             }
             _ => format!("{}, ", self.scalar(d).text),
@@ -381,11 +441,11 @@ impl<'s> Generator<'s> {
                 },
             ),
             2 | 3 => {
-                let text = format!("by ({})", label_list(&mut self.rng, &list));
+                let text = format!("by ({})", self.label_list(&list));
                 (text, list.clone())
             }
             _ => {
-                let text = format!("without ({})", label_list(&mut self.rng, &list));
+                let text = format!("without ({})", self.label_list(&list));
                 (
                     text,
                     inner.labels.iter().filter(|l| !list.contains(l)).cloned().collect(),
@@ -483,5 +543,45 @@ mod tests {
             let r = parse(&q, &StandardFunctions, &ParseOptions::default());
             assert!(r.is_ok(), "{q}: {r:?}");
         }
+    }
+
+    #[test]
+    fn prometheus_2_42_mode_stays_in_its_dialect() {
+        let queries = corpus(GenConfig::prometheus_2_42(), 1500);
+        let mut subqueries = 0;
+        let mut ats = 0;
+        for q in &queries {
+            let expr = parse(q, &StandardFunctions, &ParseOptions::default());
+            let Ok(expr) = expr else {
+                panic!("{q}: {expr:?}");
+            };
+            let mut bad = Vec::new();
+            expr.walk(&mut |e| match e {
+                rill_promql::Expr::Call(c) if !crate::in_prometheus_2_42(&c.name) => bad.push(c.name.clone()),
+                rill_promql::Expr::Subquery(sq) => {
+                    subqueries += 1;
+                    sq.expr.walk(&mut |inner| {
+                        if matches!(inner, rill_promql::Expr::Subquery(_)) {
+                            bad.push("nested subquery".into());
+                        }
+                    });
+                }
+                rill_promql::Expr::VectorSelector(vs) => {
+                    if let Some(rill_promql::AtModifier::Timestamp(ms)) = vs.at {
+                        ats += 1;
+                        if ms.rem_euclid(10_000) != 7_000 {
+                            bad.push(format!("@ {ms}"));
+                        }
+                    }
+                    if vs.offset.as_ref().and_then(|o| o.constant_millis()).is_some_and(|o| o % 60_000 != 0) {
+                        bad.push("offset".into());
+                    }
+                }
+                _ => {}
+            });
+            assert!(bad.is_empty(), "{q}: {bad:?}");
+            assert!(!q.contains("{\"") && !q.contains("service.name"), "{q}");
+        }
+        assert!(subqueries > 50 && ats > 20, "{subqueries} subqueries, {ats} @");
     }
 }

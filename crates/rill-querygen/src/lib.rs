@@ -24,6 +24,7 @@
 //! styles, parentheses, and duration expressions.
 
 mod calls;
+mod compat;
 mod generator;
 mod literals;
 mod mutate;
@@ -31,6 +32,7 @@ mod rng;
 mod schema;
 mod selectors;
 
+pub use compat::{PROMETHEUS_2_42_FUNCTIONS, in_prometheus_2_42, off_grid_second};
 pub use generator::{GenConfig, Generator};
 pub use mutate::mutate;
 pub use rng::Rng;

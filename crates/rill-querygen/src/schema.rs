@@ -165,6 +165,53 @@ impl Schema {
         }
     }
 
+    /// A schema of the series a live server reports (e.g. from `/api/v1/series`), each as its
+    /// label pairs with `__name__` among them, for differential runs over real data. A family's
+    /// kind is guessed from its name (`_bucket` with `le`: classic histogram; `_total`,
+    /// `_count`, `_sum`: counter; else gauge); at most `max_values` values are kept per label
+    /// (the first in sorted order), so regexes built from them stay short. Series without a
+    /// name are skipped. `None` when no series has a name.
+    pub fn from_series<I>(series: I, time_range_s: (i64, i64), max_values: usize) -> Option<Self>
+    where
+        I: IntoIterator<Item = Vec<(String, String)>>,
+    {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut families: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+        for labels in series {
+            let Some(name) = labels.iter().find(|(n, _)| n == "__name__").map(|(_, v)| v.clone()) else {
+                continue;
+            };
+            let family = families.entry(name).or_default();
+            for (n, v) in labels {
+                if n != "__name__" {
+                    family.entry(n).or_default().insert(v);
+                }
+            }
+        }
+        let metrics: Vec<Metric> = families
+            .into_iter()
+            .map(|(name, labels)| {
+                let has_le = labels.contains_key("le");
+                let kind = if name.ends_with("_bucket") && has_le {
+                    MetricKind::ClassicHistogram
+                } else if name.ends_with("_total") || name.ends_with("_count") || name.ends_with("_sum") {
+                    MetricKind::Counter
+                } else {
+                    MetricKind::Gauge
+                };
+                let labels = labels
+                    .into_iter()
+                    .map(|(n, vs)| (n, vs.into_iter().take(max_values.max(1)).collect()))
+                    .collect();
+                Metric { name, kind, labels }
+            })
+            .collect();
+        if metrics.is_empty() {
+            return None;
+        }
+        Some(Schema { metrics, time_range_s })
+    }
+
     /// The families of one kind.
     pub fn of_kind(&self, kind: MetricKind) -> Vec<&Metric> {
         self.metrics.iter().filter(|m| m.kind == kind).collect()
@@ -196,5 +243,40 @@ mod tests {
         }
         assert!(s.all_label_names().contains(&"le".to_string()));
         assert!(s.time_range_s.0 < s.time_range_s.1);
+    }
+
+    fn series(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn from_series_groups_families_and_guesses_kinds() {
+        let s = Schema::from_series(
+            vec![
+                series(&[("__name__", "req_total"), ("job", "a")]),
+                series(&[("__name__", "req_total"), ("job", "b"), ("code", "200")]),
+                series(&[("__name__", "lat_bucket"), ("le", "0.5")]),
+                series(&[("__name__", "lat_count")]),
+                series(&[("__name__", "temp"), ("job", "c")]),
+                series(&[("job", "nameless")]),
+            ],
+            (10, 20),
+            1,
+        );
+        let s = s.unwrap_or_else(Schema::demo);
+        let kinds: Vec<(&str, MetricKind)> = s.metrics.iter().map(|m| (m.name.as_str(), m.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("lat_bucket", MetricKind::ClassicHistogram),
+                ("lat_count", MetricKind::Counter),
+                ("req_total", MetricKind::Counter),
+                ("temp", MetricKind::Gauge),
+            ]
+        );
+        let req = &s.metrics[2];
+        assert_eq!(req.labels, vec![("code".into(), vec!["200".into()]), ("job".into(), vec!["a".into()])]);
+        assert_eq!(s.time_range_s, (10, 20));
+        assert!(Schema::from_series(vec![series(&[("job", "x")])], (0, 1), 5).is_none());
     }
 }

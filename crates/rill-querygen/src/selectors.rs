@@ -4,7 +4,7 @@
 //! `start()` / `end()`), and the `anchored` / `smoothed` range modes.
 
 use crate::generator::{ATOM, Generator, Out};
-use crate::literals::{self, double_quoted, label_name, quoted};
+use crate::literals::{self, double_quoted, quoted};
 use crate::schema::{Metric, MetricKind};
 
 /// Range and subquery lengths in milliseconds.
@@ -56,7 +56,9 @@ impl Generator<'_> {
     /// `name{matchers}` in one of its spellings, without modifiers.
     fn bare_selector(&mut self, m: &Metric) -> Out {
         let mut matchers = self.matchers(m);
-        let text = match self.rng.weighted(&[60, 10, 8, 6, 4]) {
+        // `{"name"}` is 3.x syntax.
+        let quoted_name = if self.cfg.prometheus_2_42 { 0 } else { 8 };
+        let text = match self.rng.weighted(&[60, 10, quoted_name, 6, 4]) {
             0 => {
                 if matchers.is_empty() && self.rng.chance(0.7) {
                     m.name.clone()
@@ -113,7 +115,7 @@ impl Generator<'_> {
                 4 => ("=", String::new()),
                 _ => ("!=", "ünïcødé ✓ \u{1F600}".to_string()),
             };
-            let name = label_name(&mut self.rng, &name);
+            let name = self.label_name(&name);
             let v = quoted(&mut self.rng, &v);
             out.push(format!("{name}{op}{v}"));
         }
@@ -156,7 +158,9 @@ impl Generator<'_> {
 
     /// A subquery `expr[range:step]` (step sometimes omitted), possibly nested.
     pub(crate) fn subquery(&mut self, d: u32) -> Out {
+        self.subquery_depth += 1;
         let inner = self.vector(d);
+        self.subquery_depth -= 1;
         let range = self.bracket_duration(RANGES_MS);
         let step = if self.rng.chance(0.25) {
             String::new()
@@ -193,13 +197,20 @@ impl Generator<'_> {
             let at = match self.rng.below(6) {
                 0 => "start()".to_string(),
                 1 => "end()".to_string(),
+                _ if self.cfg.prometheus_2_42 => crate::compat::off_grid_second(self.rng.range(lo, hi)).to_string(),
                 2 => format!("{}.{}", self.rng.range(lo, hi), self.rng.range(0, 999)),
                 _ => self.rng.range(lo, hi).to_string(),
             };
             parts.push(format!(" @ {at}"));
         }
         if self.rng.chance(0.15) {
-            let ms = self.rng.pick(OFFSETS_MS).copied().unwrap_or(60_000);
+            let ms = loop {
+                let ms = self.rng.pick(OFFSETS_MS).copied().unwrap_or(60_000);
+                // Off-minute offsets would move 2.42's window edges onto grid points.
+                if !self.cfg.prometheus_2_42 || ms % 60_000 == 0 {
+                    break ms;
+                }
+            };
             let text = if self.cfg.experimental && self.rng.chance(0.1) {
                 format!("({} * 2)", literals::duration(ms.abs()))
             } else {
