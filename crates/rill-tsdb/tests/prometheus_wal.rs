@@ -5,25 +5,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rill_model::{MatchOp, Matcher};
 use rill_tsdb::{Db, DbOptions};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let dest = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -75,7 +61,7 @@ fn replays_a_prometheus_wal() {
     let _ = child.wait();
 
     let copy = tmp.path().join("copy");
-    copy_dir(&data, &copy);
+    common::copy_dir(&data, &copy);
     for read_only in [true, false] {
         let db = if read_only {
             Db::open_read_only(&copy).expect("open read-only")

@@ -35,19 +35,6 @@ fn fill(dir: &Path, batches: i64) {
     db.close().expect("close");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let dest = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
-}
-
 fn wal_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
@@ -89,7 +76,7 @@ fn truncated_last_segment_keeps_a_prefix() {
     let mut seed = 42u64;
     for i in 0..40 {
         let dir = base.path().join(format!("t{i}"));
-        copy_dir(&src, &dir);
+        common::copy_dir(&src, &dir);
         let seg = dir.join("wal").join(last.file_name().expect("name"));
         let cut = rng(&mut seed) % len;
         std::fs::OpenOptions::new()
@@ -125,7 +112,7 @@ fn bit_flips_never_panic() {
     let mut seed = 7u64;
     for i in 0..120 {
         let dir = base.path().join(format!("f{i}"));
-        copy_dir(&src, &dir);
+        common::copy_dir(&src, &dir);
         let rel = files[(rng(&mut seed) as usize) % files.len()]
             .strip_prefix(&src)
             .expect("rel")

@@ -278,12 +278,18 @@ fn write_float_histogram(h: &FloatHistogram, out: &mut Vec<u8>) {
     write_custom(h.schema, &h.custom_values, out);
 }
 
-/// Encodes integer histogram samples: exponential-schema ones into one record (type 7), custom
-/// bucket ones into another (type 9), as Prometheus does so older readers skip what they
-/// cannot read. Empty groups produce no record.
-pub fn encode_histograms(hs: &[RefHistogram]) -> Vec<Vec<u8>> {
-    let (custom, exp): (Vec<_>, Vec<_>) = hs.iter().partition(|h| h.h.schema == CUSTOM_BUCKETS_SCHEMA);
-    [(kind::HISTOGRAMS, exp), (kind::CUSTOM_HISTOGRAMS, custom)]
+/// Encodes histogram samples of either kind into one record of type `exp_kind` (exponential
+/// schemas) and/or one of type `custom_kind` (custom buckets), as Prometheus does so older
+/// readers skip what they cannot read. Empty groups produce no record.
+fn encode_histogram_groups<T>(
+    items: &[T],
+    exp_kind: u8,
+    custom_kind: u8,
+    key: impl Fn(&T) -> (u64, i64, i32),
+    write: impl Fn(&T, &mut Vec<u8>),
+) -> Vec<Vec<u8>> {
+    let (custom, exp): (Vec<&T>, Vec<&T>) = items.iter().partition(|h| key(h).2 == CUSTOM_BUCKETS_SCHEMA);
+    [(exp_kind, exp), (custom_kind, custom)]
         .into_iter()
         .filter(|(_, g)| !g.is_empty())
         .map(|(typ, g)| {
@@ -291,8 +297,11 @@ pub fn encode_histograms(hs: &[RefHistogram]) -> Vec<Vec<u8>> {
             encode_batch(
                 typ,
                 &g,
-                |h| (h.series_ref, h.t),
-                |h, o| write_int_histogram(&h.h, o),
+                |h| {
+                    let (r, t, _) = key(h);
+                    (r, t)
+                },
+                |h, o| write(h, o),
                 &mut out,
             );
             out
@@ -300,24 +309,26 @@ pub fn encode_histograms(hs: &[RefHistogram]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Encodes integer histogram samples into a type 7 and/or a type 9 (custom buckets) record.
+pub fn encode_histograms(hs: &[RefHistogram]) -> Vec<Vec<u8>> {
+    encode_histogram_groups(
+        hs,
+        kind::HISTOGRAMS,
+        kind::CUSTOM_HISTOGRAMS,
+        |h| (h.series_ref, h.t, h.h.schema),
+        |h, o| write_int_histogram(&h.h, o),
+    )
+}
+
 /// Encodes float histogram samples into a type 8 and/or a type 10 (custom buckets) record.
 pub fn encode_float_histograms(hs: &[RefFloatHistogram]) -> Vec<Vec<u8>> {
-    let (custom, exp): (Vec<_>, Vec<_>) = hs.iter().partition(|h| h.h.schema == CUSTOM_BUCKETS_SCHEMA);
-    [(kind::FLOAT_HISTOGRAMS, exp), (kind::CUSTOM_FLOAT_HISTOGRAMS, custom)]
-        .into_iter()
-        .filter(|(_, g)| !g.is_empty())
-        .map(|(typ, g)| {
-            let mut out = Vec::new();
-            encode_batch(
-                typ,
-                &g,
-                |h| (h.series_ref, h.t),
-                |h, o| write_float_histogram(&h.h, o),
-                &mut out,
-            );
-            out
-        })
-        .collect()
+    encode_histogram_groups(
+        hs,
+        kind::FLOAT_HISTOGRAMS,
+        kind::CUSTOM_FLOAT_HISTOGRAMS,
+        |h| (h.series_ref, h.t, h.h.schema),
+        |h, o| write_float_histogram(&h.h, o),
+    )
 }
 
 fn read_f64(d: &mut Decbuf<'_>) -> Result<f64> {
@@ -361,70 +372,91 @@ fn read_custom(d: &mut Decbuf<'_>, schema: i32) -> Result<Vec<f64>> {
     (0..n).map(|_| read_f64(d)).collect()
 }
 
-fn read_int_histogram(d: &mut Decbuf<'_>) -> Result<IntHistogram> {
+/// What integer and float histograms share in a record, in the order it is encoded; `C` is
+/// the type of the counts (`u64` or `f64`), `B` that of the buckets.
+struct HistogramParts<C, B> {
+    counter_reset_hint: CounterResetHint,
+    schema: i32,
+    zero_threshold: f64,
+    zero_count: C,
+    count: C,
+    sum: f64,
+    positive_spans: Vec<Span>,
+    negative_spans: Vec<Span>,
+    positive_buckets: Vec<B>,
+    negative_buckets: Vec<B>,
+    custom_values: Vec<f64>,
+}
+
+/// Reads a histogram; `count` reads one count, `buckets` one bucket list.
+fn read_histogram_parts<C, B>(
+    d: &mut Decbuf<'_>,
+    count: fn(&mut Decbuf<'_>) -> Result<C>,
+    buckets: fn(&mut Decbuf<'_>) -> Result<Vec<B>>,
+) -> Result<HistogramParts<C, B>> {
     let counter_reset_hint = hint_from_byte(d.byte()?);
     let schema = read_schema(d)?;
-    let zero_threshold = read_f64(d)?;
-    let zero_count = d.uvarint()?;
-    let count = d.uvarint()?;
-    let sum = read_f64(d)?;
-    let positive_spans = read_spans(d)?;
-    let negative_spans = read_spans(d)?;
-    let mut buckets = [Vec::new(), Vec::new()];
-    for b in &mut buckets {
-        let n = read_len(d)?;
-        let mut acc = 0i64;
-        for _ in 0..n {
-            acc = acc.wrapping_add(d.varint()?);
-            b.push(acc as u64);
-        }
-    }
-    let [positive_buckets, negative_buckets] = buckets;
-    Ok(IntHistogram {
+    Ok(HistogramParts {
         counter_reset_hint,
         schema,
-        zero_threshold,
-        zero_count,
-        count,
-        sum,
-        positive_spans,
-        negative_spans,
-        positive_buckets,
-        negative_buckets,
+        zero_threshold: read_f64(d)?,
+        zero_count: count(d)?,
+        count: count(d)?,
+        sum: read_f64(d)?,
+        positive_spans: read_spans(d)?,
+        negative_spans: read_spans(d)?,
+        positive_buckets: buckets(d)?,
+        negative_buckets: buckets(d)?,
         custom_values: read_custom(d, schema)?,
     })
 }
 
-fn read_float_histogram(d: &mut Decbuf<'_>) -> Result<FloatHistogram> {
-    let counter_reset_hint = hint_from_byte(d.byte()?);
-    let schema = read_schema(d)?;
-    let zero_threshold = read_f64(d)?;
-    let zero_count = read_f64(d)?;
-    let count = read_f64(d)?;
-    let sum = read_f64(d)?;
-    let positive_spans = read_spans(d)?;
-    let negative_spans = read_spans(d)?;
-    let mut buckets = [Vec::new(), Vec::new()];
-    for b in &mut buckets {
-        let n = read_len(d)?;
-        for _ in 0..n {
-            b.push(read_f64(d)?);
+/// Builds `$ty` (`IntHistogram` or `FloatHistogram`, which have the same fields) from parts.
+macro_rules! histogram_from_parts {
+    ($ty:ident, $parts:expr) => {{
+        let p = $parts;
+        $ty {
+            counter_reset_hint: p.counter_reset_hint,
+            schema: p.schema,
+            zero_threshold: p.zero_threshold,
+            zero_count: p.zero_count,
+            count: p.count,
+            sum: p.sum,
+            positive_spans: p.positive_spans,
+            negative_spans: p.negative_spans,
+            positive_buckets: p.positive_buckets,
+            negative_buckets: p.negative_buckets,
+            custom_values: p.custom_values,
         }
+    }};
+}
+
+/// Integer buckets: a count, then each bucket as a delta to the previous one.
+fn read_int_buckets(d: &mut Decbuf<'_>) -> Result<Vec<u64>> {
+    let n = read_len(d)?;
+    let mut acc = 0i64;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        acc = acc.wrapping_add(d.varint()?);
+        out.push(acc as u64);
     }
-    let [positive_buckets, negative_buckets] = buckets;
-    Ok(FloatHistogram {
-        counter_reset_hint,
-        schema,
-        zero_threshold,
-        zero_count,
-        count,
-        sum,
-        positive_spans,
-        negative_spans,
-        positive_buckets,
-        negative_buckets,
-        custom_values: read_custom(d, schema)?,
-    })
+    Ok(out)
+}
+
+/// Float buckets: a count, then each bucket's bits.
+fn read_float_buckets(d: &mut Decbuf<'_>) -> Result<Vec<f64>> {
+    let n = read_len(d)?;
+    (0..n).map(|_| read_f64(d)).collect()
+}
+
+fn read_int_histogram(d: &mut Decbuf<'_>) -> Result<IntHistogram> {
+    let parts = read_histogram_parts(d, |d| d.uvarint(), read_int_buckets)?;
+    Ok(histogram_from_parts!(IntHistogram, parts))
+}
+
+fn read_float_histogram(d: &mut Decbuf<'_>) -> Result<FloatHistogram> {
+    let parts = read_histogram_parts(d, read_f64, read_float_buckets)?;
+    Ok(histogram_from_parts!(FloatHistogram, parts))
 }
 
 /// Decodes the delta-coded batch after the type byte; `read` decodes one value.

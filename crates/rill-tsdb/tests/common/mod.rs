@@ -30,3 +30,17 @@ pub fn samples(q: &dyn Queryable, matchers: &[Matcher]) -> Vec<(Labels, Vec<Samp
     }
     out
 }
+
+/// Copies the directory tree `from` to `to` (e.g. a data directory before damaging it).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
