@@ -30,6 +30,6 @@ pub use context::QueryContext;
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, Result};
 pub use options::{EngineOptions, Features};
-pub use registry::{ArgPlanner, FunctionDef, FunctionFactory, FunctionRegistry};
+pub use registry::{ArgPlanner, FunctionDef, FunctionFactory, FunctionOrigin, FunctionRegistry, UserFunctionKind};
 pub use result::{MatrixSeries, QueryResult, QueryStats, QueryValue, VectorElement};
 pub use types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, ScalarData, SeriesMetadata};

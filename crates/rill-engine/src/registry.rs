@@ -53,6 +53,45 @@ pub trait ArgPlanner {
 pub trait FunctionFactory: Send + Sync {
     /// Builds the operator for `call`, planning its arguments through `planner`.
     fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator>;
+
+    /// Where the function comes from, for listings (the server's `/api/v1/status/functions`);
+    /// built-ins keep the default.
+    fn origin(&self) -> FunctionOrigin {
+        FunctionOrigin::Builtin
+    }
+}
+
+/// Where a registered function comes from, as listings show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunctionOrigin {
+    /// Built into the engine.
+    Builtin,
+    /// A user-defined (WebAssembly) function.
+    UserDefined {
+        /// The module file it was loaded from, as given when loading.
+        module: String,
+        /// Its shape.
+        kind: UserFunctionKind,
+    },
+}
+
+/// The shape of a user-defined function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserFunctionKind {
+    /// One value per series and step from the window of samples at that step.
+    Range,
+    /// One float in, one float out, point by point.
+    Elementwise,
+}
+
+impl UserFunctionKind {
+    /// `range` or `elementwise`, as the UDF manifest and listings spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserFunctionKind::Range => "range",
+            UserFunctionKind::Elementwise => "elementwise",
+        }
+    }
 }
 
 /// A registered function.
@@ -93,6 +132,13 @@ impl FunctionRegistry {
         let mut names: Vec<&str> = self.functions.keys().map(String::as_str).collect();
         names.sort_unstable();
         names
+    }
+
+    /// All definitions, sorted by name (for listings).
+    pub fn definitions(&self) -> Vec<&FunctionDef> {
+        let mut defs: Vec<&FunctionDef> = self.functions.values().collect();
+        defs.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        defs
     }
 }
 

@@ -63,6 +63,10 @@ impl SeriesRangeFunction for UdfFunction {
         self.decl.needs_previous_sample
     }
 
+    fn module_file(&self) -> Option<&str> {
+        Some(&self.module.file)
+    }
+
     fn start(&self, cx: &mut QueryContext) -> Result<Box<dyn SeriesRangeRun>> {
         let (sandbox, func) = self.instantiate::<RangeParams>(cx)?;
         Ok(Box::new(RangeRun {
@@ -89,6 +93,10 @@ struct ElementRun {
 }
 
 impl SeriesElementFunction for UdfFunction {
+    fn module_file(&self) -> Option<&str> {
+        Some(&self.module.file)
+    }
+
     fn start(&self, cx: &mut QueryContext) -> Result<Box<dyn SeriesElementRun>> {
         let (sandbox, func) = self.instantiate::<ElementParams>(cx)?;
         Ok(Box::new(ElementRun {

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::functions::common::{ScalarArgs, drop_name, plan_instant, plan_range, plan_scalar, step_index};
 use crate::memory::PooledVec;
 use crate::operator::{InstantVectorOperator, Operator, RangeVectorOperator, Window};
-use crate::registry::{ArgPlanner, FunctionDef, FunctionFactory};
+use crate::registry::{ArgPlanner, FunctionDef, FunctionFactory, FunctionOrigin, UserFunctionKind};
 use crate::types::{FPoint, InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
 
 /// One step of a [`SeriesWindows`] batch: where its window lies in the merged sample list.
@@ -71,6 +71,12 @@ pub trait SeriesRangeFunction: Send + Sync + 'static {
         false
     }
 
+    /// The module file a user-defined function was loaded from (listed as its origin), or
+    /// `None` for a built-in.
+    fn module_file(&self) -> Option<&str> {
+        None
+    }
+
     /// Starts one query's use of the function (called once, before the first series).
     fn start(&self, cx: &mut QueryContext) -> Result<Box<dyn SeriesRangeRun>>;
 }
@@ -84,6 +90,12 @@ pub trait SeriesRangeRun: Send {
 
 /// An element-wise float function computing all points of a series in one call.
 pub trait SeriesElementFunction: Send + Sync + 'static {
+    /// The module file a user-defined function was loaded from (listed as its origin), or
+    /// `None` for a built-in.
+    fn module_file(&self) -> Option<&str> {
+        None
+    }
+
     /// Starts one query's use of the function (called once, before the first series).
     fn start(&self, cx: &mut QueryContext) -> Result<Box<dyn SeriesElementRun>>;
 }
@@ -122,6 +134,14 @@ impl FunctionDef {
             factory: Arc::new(ElementSeriesFactory { f }),
         }
     }
+}
+
+/// A series-at-once function's origin: user-defined when it names its module file.
+fn origin(module: Option<&str>, kind: UserFunctionKind) -> FunctionOrigin {
+    module.map_or(FunctionOrigin::Builtin, |m| FunctionOrigin::UserDefined {
+        module: m.to_string(),
+        kind,
+    })
 }
 
 /// `expr` (a range selector or subquery) with its range widened by `extra_ms`, so windows
@@ -196,6 +216,10 @@ impl FunctionFactory for RangeSeriesFactory {
             args_buf: Vec::new(),
             out: Vec::new(),
         })))
+    }
+
+    fn origin(&self) -> FunctionOrigin {
+        origin(self.f.module_file(), UserFunctionKind::Range)
     }
 }
 
@@ -365,6 +389,10 @@ impl FunctionFactory for ElementSeriesFactory {
             args_buf: Vec::new(),
             out: Vec::new(),
         })))
+    }
+
+    fn origin(&self) -> FunctionOrigin {
+        origin(self.f.module_file(), UserFunctionKind::Elementwise)
     }
 }
 

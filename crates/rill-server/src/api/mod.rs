@@ -30,6 +30,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/api/v1/status/buildinfo", get(status::buildinfo))
         .route("/api/v1/status/runtimeinfo", get(status::runtimeinfo))
         .route("/api/v1/status/flags", get(status::flags))
+        .route("/api/v1/status/functions", get(status::functions))
         .route("/api/v1/write", post(remote::write::handle))
         .route("/api/v1/read", post(remote::read::handle))
         .route("/-/healthy", get(status::healthy))

@@ -1,10 +1,12 @@
-//! Status endpoints: build and runtime info, flags, health, readiness and `/metrics`.
+//! Status endpoints: build and runtime info, flags, the function list, health, readiness and
+//! `/metrics`.
 
 use std::io::Write;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rill_engine::{FunctionDef, FunctionOrigin};
 use rill_model::time::format_rfc3339;
 
 use crate::api::meta::json_response;
@@ -82,6 +84,55 @@ pub async fn runtimeinfo(State(st): St) -> Response {
 pub async fn flags(State(st): St) -> Response {
     let fields: Vec<(String, Field)> = st.config.flags().into_iter().map(|(k, v)| (k, Field::Str(v))).collect();
     object(&fields)
+}
+
+/// `GET /api/v1/status/functions` (Rill's own; Prometheus has no such endpoint): every
+/// function queries may call, built-in or user-defined (WebAssembly UDF), sorted by name, with
+/// its signature, so a UI can offer them.
+pub async fn functions(State(st): St) -> Response {
+    let data: Vec<FunctionEntry<'_>> = st.registry.definitions().into_iter().map(FunctionEntry::new).collect();
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, nor can serializing plain strings and numbers.
+    let _ = json::write_success_with(&mut out, &[], |w| {
+        serde_json::to_writer(w, &data).map_err(std::io::Error::other)
+    });
+    json_response(out)
+}
+
+/// One entry of the function list; `module` and `kind` only for UDFs.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FunctionEntry<'a> {
+    name: &'a str,
+    origin: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    module: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    arg_types: Vec<&'static str>,
+    variadic: i32,
+    return_type: &'static str,
+    experimental: bool,
+}
+
+impl<'a> FunctionEntry<'a> {
+    fn new(def: &'a FunctionDef) -> Self {
+        let (origin, module, kind) = match def.factory.origin() {
+            FunctionOrigin::Builtin => ("builtin", None, None),
+            FunctionOrigin::UserDefined { module, kind } => ("udf", Some(module), Some(kind.as_str())),
+        };
+        let sig = &def.signature;
+        FunctionEntry {
+            name: &def.name,
+            origin,
+            module,
+            kind,
+            arg_types: sig.arg_types.iter().map(|t| t.as_str()).collect(),
+            variadic: sig.variadic,
+            return_type: sig.return_type.as_str(),
+            experimental: sig.experimental,
+        }
+    }
 }
 
 /// `GET /-/healthy`.
