@@ -2,19 +2,34 @@
 //! an in-process Rill server over a TSDB data directory; afterwards both answer the same
 //! queries at a fixed time inside the scraped window with the same series and values.
 //!
-//! Bounded to about 40 s. Prints SKIP when `prometheus` is not on PATH (CI installs it).
+//! After a minute of scraping, range and instant queries over the finished part of the window
+//! are also compared by `../shared/bench/promcompare.py compare` when that script is present
+//! (it lives outside the repository; `PROMCOMPARE` overrides its path).
+//!
+//! Bounded to about 80 s. A missing `prometheus` skips the test outside CI and fails it in CI.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rill_server::{Server, ServerConfig};
+use common::peers::{Prometheus, Rill, TempDir, free_port, peer_available};
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 /// How long Prometheus scrapes before the comparison.
-const SCRAPE_FOR: Duration = Duration::from_secs(22);
+const SCRAPE_FOR: Duration = Duration::from_secs(60);
+
+/// Queries promcompare.py compares as range queries (step 1 s) and at three instants over a
+/// finished stretch of the scraped window.
+const RANGE_QUERIES: [&str; 6] = [
+    "up",
+    "rate(prometheus_http_requests_total[10s])",
+    "sum by (job) (scrape_samples_scraped)",
+    "max_over_time(scrape_duration_seconds[10s])",
+    "count by (__name__) ({__name__=~\"prometheus_tsdb_head_.*\"})",
+    "delta(process_resident_memory_bytes[20s])",
+];
 
 /// Queries compared, evaluated at one instant. Windows lie wholly inside the scraped data:
 /// where a series starts inside the window, Debian's Prometheus 2.42 and Prometheus 3
@@ -29,100 +44,13 @@ const QUERIES: [&str; 6] = [
     "max_over_time(scrape_duration_seconds[10s])",
 ];
 
-fn on_path(cmd: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(cmd).is_file()))
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!("rill-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// The Prometheus child process; SIGTERM and wait on drop, so a failing test leaves nothing behind.
-struct Prometheus {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Prometheus {
-    fn start(dir: &Path, port: u16, rill: &str) -> Prometheus {
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-                 scrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n\
-                 remote_write:\n  - url: {rill}/api/v1/write\n    queue_config:\n      batch_send_deadline: 1s\n      \
-                 max_samples_per_send: 500\n      min_backoff: 50ms\n      max_backoff: 1s\n"
-            ),
-        )
-        .unwrap();
-        let log = dir.join("prometheus.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        Prometheus { child, log }
-    }
-
-    /// Sends SIGTERM (by PID) and waits up to 15 s for the exit; Prometheus flushes its
-    /// remote-write queues on the way out.
-    fn stop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        self.stop();
-    }
+fn config(port: u16, rill: &str) -> String {
+    format!(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+         scrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n\
+         remote_write:\n  - url: {rill}/api/v1/write\n    queue_config:\n      batch_send_deadline: 1s\n      \
+         max_samples_per_send: 500\n      min_backoff: 50ms\n      max_backoff: 1s\n"
+    )
 }
 
 /// The `data` of an instant query at `t` (unix seconds), with the result sorted by labels.
@@ -143,59 +71,26 @@ async fn query(client: &reqwest::Client, base: &str, q: &str, t: f64) -> Value {
     data
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Ok(r) = client.get(format!("{base}/-/ready")).send().await
-            && r.status().is_success()
-        {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_remote_writes_to_rill_and_both_answer_alike() {
-    if !on_path("prometheus") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the real peer is missing in CI; scripts/test.sh installs it"
-        );
-        println!("SKIP: prometheus is not on PATH");
+    if !peer_available("prometheus") {
         return;
     }
     let started = Instant::now();
     let tmp = TempDir::new("promrw");
-    let data = tmp.0.join("rill-data");
-    let db = Arc::new(rill_tsdb::Db::open(&data, rill_tsdb::db::DbOptions::default()).unwrap());
-    let server = Server::new(ServerConfig::default(), db.clone(), Some(db.clone()));
-    let state = server.state().clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let rill = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(server.serve(listener, async {
-        let _ = stop_rx.await;
-    }));
-
+    let rill_server = Rill::start(&tmp.0.join("rill-data")).await;
+    let rill = rill_server.base.clone();
     let port = free_port();
-    let prom_base = format!("http://127.0.0.1:{port}");
-    let mut prom = Prometheus::start(&tmp.0, port, &rill);
+    let mut prom = Prometheus::start(&tmp.0, None, port, &config(port, &rill), &[]);
+    let prom_base = prom.base.clone();
     let client = reqwest::Client::new();
-    assert!(
-        wait_ready(&client, &prom_base, Duration::from_secs(10)).await,
-        "prometheus did not become ready:\n{}",
-        prom.log_tail()
-    );
+    prom.wait_ready(&client).await;
+    let ready_at = unix_now();
     tokio::time::sleep(SCRAPE_FOR).await;
 
     // A fixed instant inside the scraped window, a few scrapes before now, half a scrape
     // interval after a scrape: no sample sits on a window's edge.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64();
+    let now = unix_now();
     let scraped = query(&client, &prom_base, "timestamp(up)", (now - 4.0).floor()).await;
     let last_scrape = scraped["result"][0]["value"][1]
         .as_str()
@@ -218,7 +113,7 @@ async fn prometheus_remote_writes_to_rill_and_both_answer_alike() {
     .await;
     assert_eq!(failed["result"][0]["value"][1], "0", "rejected remote-write samples");
 
-    // Remote write lags by about one batch deadline: give it a few seconds before stopping.
+    // Remote write lags by about one batch deadline: give it a few seconds.
     let deadline = Instant::now() + Duration::from_secs(6);
     loop {
         let mut all = true;
@@ -230,21 +125,68 @@ async fn prometheus_remote_writes_to_rill_and_both_answer_alike() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // Whole-second range: from 20 s after the first scrape (no window reaches before the
+    // data) to the instant compared above (all of it delivered).
+    let range = (ready_at.ceil() as i64 + 20, t.floor() as i64);
+    let promcompare = run_promcompare(&tmp.0, &prom_base, &rill, range, last_scrape);
     prom.stop();
 
     for (q, want) in QUERIES.iter().zip(&expected) {
         let got = query(&client, &rill, q, t).await;
         assert_eq!(&got, want, "{q} at {t}: rill differs from prometheus");
     }
-    let ingested = state.metrics.samples_ingested.get();
+    if let Some((ok, out)) = promcompare {
+        println!("promcompare.py over {range:?}:\n{out}");
+        assert!(ok, "promcompare.py found differences");
+    }
+    let ingested = rill_server.state.metrics.samples_ingested.get();
     assert!(ingested > 0);
     println!(
         "compared {} queries at t={t} after {:.1}s; rill ingested {ingested} samples",
         QUERIES.len(),
         started.elapsed().as_secs_f64(),
     );
+    rill_server.stop().await;
+}
 
-    let _ = stop_tx.send(());
-    task.await.unwrap().unwrap();
-    db.close().unwrap();
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// Runs `promcompare.py compare` (Prometheus as reference) over `range` with [`RANGE_QUERIES`];
+/// returns success and output, or `None` (with a message) when the script is absent or when
+/// scrapes fall within 20 ms of whole seconds, where its whole-second query times would sit
+/// on samples and 2.42's closed window edges would differ from 3.x's open ones.
+fn run_promcompare(dir: &std::path::Path, a: &str, b: &str, range: (i64, i64), scrape: f64) -> Option<(bool, String)> {
+    let script = std::env::var_os("PROMCOMPARE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/promcompare.py"),
+        PathBuf::from,
+    );
+    if !script.is_file() {
+        println!(
+            "promcompare.py not found at {}: range comparison skipped",
+            script.display()
+        );
+        return None;
+    }
+    let phase = scrape.fract();
+    if !(0.02..=0.98).contains(&phase) {
+        println!("scrape phase {phase:.3} s is too near a whole second: range comparison skipped");
+        return None;
+    }
+    let queries = dir.join("queries.txt");
+    std::fs::write(&queries, RANGE_QUERIES.join("\n")).unwrap();
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["compare", "--a", a, "--b", b, "--step", "1", "--instant-times", "3"])
+        .arg("--queries")
+        .arg(&queries)
+        .args(["--start", &range.0.to_string(), "--end", &range.1.to_string()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Some((out.status.success(), text))
 }

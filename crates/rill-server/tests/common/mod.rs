@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset of the helpers.
 
+pub mod peers;
+
 use std::sync::Arc;
 use std::time::Duration;
 
