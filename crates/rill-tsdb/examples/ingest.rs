@@ -1,5 +1,6 @@
 //! Ingest throughput through the append API (`rill_model::Appendable`), with fsync Never and
-//! Always. Each commit is one "scrape": one sample for each of SERIES series.
+//! Always. Each commit is one "scrape": one sample for each of SERIES series. Also prints the
+//! WAL's fsync count and mean duration (`Db::fsync_stats`).
 //!
 //! `cargo run --release -p rill-tsdb --example ingest -- [SERIES] [SCRAPES]` (defaults 10000, 200).
 
@@ -46,10 +47,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         db.close()?;
         let secs = start.elapsed().as_secs_f64();
         let n = series as f64 * scrapes as f64;
+        let fsyncs = db.fsync_stats().snapshot();
+        let mean_ms = if fsyncs.count > 0 {
+            fsyncs.sum_seconds * 1000.0 / fsyncs.count as f64
+        } else {
+            0.0
+        };
         println!(
-            "fsync {fsync:?}: {n:.0} samples in {secs:.2}s = {:.0} samples/s ({:.1} commits/s of {series} samples)",
+            "fsync {fsync:?}: {n:.0} samples in {secs:.2}s = {:.0} samples/s ({:.1} commits/s of {series} samples; \
+             {} fsyncs, mean {mean_ms:.2} ms)",
             n / secs,
-            scrapes as f64 / secs
+            scrapes as f64 / secs,
+            fsyncs.count
         );
     }
     Ok(())

@@ -17,9 +17,10 @@
 //! Ingesting: [`Db::open`] replays the Prometheus-format WAL ([`wal`], `docs/format/wal.md`)
 //! into the in-memory [`head`], serves blocks and head merged, accepts appends through
 //! `rill_model::Appendable` (acknowledged once in the WAL, fsynced per [`FsyncPolicy`]) and
-//! compacts the head into blocks, checkpointing the WAL and applying retention. A writer holds
-//! `<dir>/lock` ([`lock`]) so two processes never write one directory; [`ensure_demo_dir`] fills
-//! a fresh directory with the demo dataset.
+//! compacts the head into blocks in a background thread, checkpointing the WAL and applying
+//! retention; WAL tombstones hide deleted ranges, and fsync times are kept in
+//! [`wal::FsyncStats`]. A writer holds `<dir>/lock` ([`lock`]) so two processes never write one
+//! directory; [`ensure_demo_dir`] fills a fresh directory with the demo dataset.
 
 pub mod block;
 mod chunk_iter;
