@@ -27,9 +27,7 @@ impl Generator<'_> {
     /// A call of a random function returning `want`.
     pub(crate) fn call(&mut self, want: ValueType, d: u32) -> Out {
         let names: Vec<&'static str> = standard_function_names()
-            .filter(|n| {
-                self.function_allowed(n) && standard_signature(n).is_some_and(|s| s.return_type == want)
-            })
+            .filter(|n| self.function_allowed(n) && standard_signature(n).is_some_and(|s| s.return_type == want))
             .collect();
         let name = self.rng.pick(&names).copied().unwrap_or("abs");
         self.call_named(name, d)

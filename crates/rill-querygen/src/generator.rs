@@ -573,7 +573,12 @@ mod tests {
                             bad.push(format!("@ {ms}"));
                         }
                     }
-                    if vs.offset.as_ref().and_then(|o| o.constant_millis()).is_some_and(|o| o % 60_000 != 0) {
+                    if vs
+                        .offset
+                        .as_ref()
+                        .and_then(|o| o.constant_millis())
+                        .is_some_and(|o| o % 60_000 != 0)
+                    {
                         bad.push("offset".into());
                     }
                 }

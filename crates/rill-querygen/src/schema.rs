@@ -275,7 +275,10 @@ mod tests {
             ]
         );
         let req = &s.metrics[2];
-        assert_eq!(req.labels, vec![("code".into(), vec!["200".into()]), ("job".into(), vec!["a".into()])]);
+        assert_eq!(
+            req.labels,
+            vec![("code".into(), vec!["200".into()]), ("job".into(), vec!["a".into()])]
+        );
         assert_eq!(s.time_range_s, (10, 20));
         assert!(Schema::from_series(vec![series(&[("job", "x")])], (0, 1), 5).is_none());
     }

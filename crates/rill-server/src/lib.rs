@@ -24,6 +24,7 @@ pub mod remote;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod tee;
 
 pub use config::ServerConfig;
 pub use error::{ApiError, ErrorType};
