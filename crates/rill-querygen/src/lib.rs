@@ -31,12 +31,14 @@ mod mutate;
 mod rng;
 mod schema;
 mod selectors;
+mod shrink;
 
 pub use compat::{PROMETHEUS_2_42_FUNCTIONS, in_prometheus_2_42, off_grid_second};
 pub use generator::{GenConfig, Generator};
 pub use mutate::mutate;
 pub use rng::Rng;
 pub use schema::{Metric, MetricKind, Schema};
+pub use shrink::{Shrunk, shrink};
 
 /// The well-typed query number `index` of run `seed`.
 pub fn generate(schema: &Schema, cfg: GenConfig, seed: u64, index: u64) -> String {
