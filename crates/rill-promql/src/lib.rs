@@ -17,10 +17,12 @@ mod error;
 mod functions;
 pub mod lexer;
 mod parser;
+mod pretty;
 mod printer;
 
 pub use ast::*;
 pub use error::{ParseError, ParseOptions};
 pub use functions::{FunctionLookup, Signature, StandardFunctions, standard_function_names, standard_signature};
-pub use parser::{MAX_DEPTH, parse, parse_number};
+pub use parser::{MAX_DEPTH, parse, parse_number, parse_selector_unchecked};
+pub use pretty::{PRETTY_LINE_LIMIT, pretty, pretty_with_limit};
 pub use printer::{format_duration_ms, go_float};

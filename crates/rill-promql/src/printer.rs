@@ -88,14 +88,7 @@ impl fmt::Display for Expr {
                 write_mode(f, m.mode)?;
                 write_at_offset(f, m.selector.at, m.selector.offset.as_ref())
             }
-            Expr::Subquery(s) => {
-                write!(f, "{}[{}:", s.expr, DurationDisplay(&s.range))?;
-                if let Some(step) = &s.step {
-                    write!(f, "{}", DurationDisplay(step))?;
-                }
-                f.write_char(']')?;
-                write_at_offset(f, s.at, s.offset.as_ref())
-            }
+            Expr::Subquery(s) => write!(f, "{}{}", s.expr, SubquerySuffix(s)),
         }
     }
 }
@@ -149,54 +142,92 @@ fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr, op: BinaryOp, left: bool)
 
 fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
     write_operand(f, &b.lhs, b.op, true)?;
-    write!(f, " {}", b.op)?;
-    if b.return_bool {
-        f.write_str(" bool")?;
-    }
-    if let Some(m) = &b.matching
-        && (m.on || !m.matching_labels.is_empty())
-    {
-        f.write_str(if m.on { " on (" } else { " ignoring (" })?;
-        write_labels(f, &m.matching_labels)?;
-        f.write_char(')')?;
-        let group = match m.card {
-            Cardinality::ManyToOne => Some("left"),
-            Cardinality::OneToMany => Some("right"),
-            _ => None,
-        };
-        if let Some(side) = group {
-            write!(f, " group_{side} (")?;
-            write_labels(f, &m.include)?;
-            f.write_char(')')?;
-        }
-    }
-    match (b.fill.left, b.fill.right) {
-        (Some(l), Some(r)) if l.to_bits() == r.to_bits() => write!(f, " fill ({})", go_float(l))?,
-        (l, r) => {
-            if let Some(l) = l {
-                write!(f, " fill_left ({})", go_float(l))?;
-            }
-            if let Some(r) = r {
-                write!(f, " fill_right ({})", go_float(r))?;
-            }
-        }
-    }
-    f.write_char(' ')?;
+    write!(f, " {} ", BinaryOperator(b))?;
     write_operand(f, &b.rhs, b.op, false)
 }
 
-fn write_aggregate(f: &mut fmt::Formatter<'_>, a: &AggregateExpr) -> fmt::Result {
-    f.write_str(a.op.as_str())?;
-    if a.without || !a.grouping.is_empty() {
-        f.write_str(if a.without { " without (" } else { " by (" })?;
-        write_labels(f, &a.grouping)?;
-        f.write_str(") ")?;
+/// A binary expression's operator with its modifiers, as printed between the operands:
+/// `/ ignoring (code) group_left (x)`, `== bool`; shared with the pretty printer.
+pub(crate) struct BinaryOperator<'a>(pub(crate) &'a BinaryExpr);
+
+impl fmt::Display for BinaryOperator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        write!(f, "{}", b.op)?;
+        if b.return_bool {
+            f.write_str(" bool")?;
+        }
+        if let Some(m) = &b.matching
+            && (m.on || !m.matching_labels.is_empty())
+        {
+            f.write_str(if m.on { " on (" } else { " ignoring (" })?;
+            write_labels(f, &m.matching_labels)?;
+            f.write_char(')')?;
+            let group = match m.card {
+                Cardinality::ManyToOne => Some("left"),
+                Cardinality::OneToMany => Some("right"),
+                _ => None,
+            };
+            if let Some(side) = group {
+                write!(f, " group_{side} (")?;
+                write_labels(f, &m.include)?;
+                f.write_char(')')?;
+            }
+        }
+        match (b.fill.left, b.fill.right) {
+            (Some(l), Some(r)) if l.to_bits() == r.to_bits() => write!(f, " fill ({})", go_float(l))?,
+            (l, r) => {
+                if let Some(l) = l {
+                    write!(f, " fill_left ({})", go_float(l))?;
+                }
+                if let Some(r) = r {
+                    write!(f, " fill_right ({})", go_float(r))?;
+                }
+            }
+        }
+        Ok(())
     }
-    f.write_char('(')?;
+}
+
+fn write_aggregate(f: &mut fmt::Formatter<'_>, a: &AggregateExpr) -> fmt::Result {
+    write!(f, "{}(", AggregateHead(a))?;
     if let Some(p) = &a.param {
         write!(f, "{p}, ")?;
     }
     write!(f, "{})", a.expr)
+}
+
+/// An aggregation's operator and grouping before its opening parenthesis: `sum`,
+/// `sum by (job) ` (Prometheus's `ShortString`); shared with the pretty printer.
+pub(crate) struct AggregateHead<'a>(pub(crate) &'a AggregateExpr);
+
+impl fmt::Display for AggregateHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        f.write_str(a.op.as_str())?;
+        if a.without || !a.grouping.is_empty() {
+            f.write_str(if a.without { " without (" } else { " by (" })?;
+            write_labels(f, &a.grouping)?;
+            f.write_str(") ")?;
+        }
+        Ok(())
+    }
+}
+
+/// A subquery's `[range:step]` with its `@` and offset modifiers; shared with the pretty
+/// printer.
+pub(crate) struct SubquerySuffix<'a>(pub(crate) &'a SubqueryExpr);
+
+impl fmt::Display for SubquerySuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(f, "[{}:", DurationDisplay(&s.range))?;
+        if let Some(step) = &s.step {
+            write!(f, "{}", DurationDisplay(step))?;
+        }
+        f.write_char(']')?;
+        write_at_offset(f, s.at, s.offset.as_ref())
+    }
 }
 
 /// Writes a selector: its name before the braces when it is a legacy name and no other

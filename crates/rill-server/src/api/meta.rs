@@ -66,9 +66,7 @@ async fn series_inner(st: Arc<AppState>, p: Params) -> Result<Response, ApiError
     }
     let limit = p.limit()?;
     let (start, end) = range_params(&p)?;
-    let sets = p
-        .matcher_sets(&st.engine(None, None))
-        .map_err(|e| ApiError::invalid_param("match[]", e))?;
+    let sets = p.matcher_sets().map_err(|e| ApiError::invalid_param("match[]", e))?;
     let mut all = run_blocking(move || {
         let q = st.queryable.querier(start, end).map_err(storage_err)?;
         let hints = SelectHints {
@@ -145,7 +143,7 @@ pub async fn label_values(State(st): St, Path(name): Path<String>, p: Params) ->
 async fn labels_inner(st: Arc<AppState>, p: Params, name: Option<String>) -> Result<Response, ApiError> {
     let limit = p.limit()?;
     let (start, end) = range_params(&p)?;
-    let sets = p.matcher_sets(&st.engine(None, None)).map_err(ApiError::bad_data)?;
+    let sets = p.matcher_sets().map_err(ApiError::bad_data)?;
     let mut list = collect_labels(st, start, end, sets, name).await?;
     let warnings = apply_limit(&mut list, limit);
     Ok(success(&warnings, |w| json::write_string_list(w, &list)))
@@ -220,14 +218,15 @@ pub async fn query_exemplars(State(st): St, p: Params) -> Response {
     into_response(checked)
 }
 
-/// `GET|POST /api/v1/format_query`: the query printed canonically.
+/// `GET|POST /api/v1/format_query`: the query pretty-printed like Prometheus's
+/// `parser.Prettify` (split over indented lines past 100 bytes).
 pub async fn format_query(State(st): St, p: Params) -> Response {
     let engine = st.engine(None, None);
     into_response(
         engine
             .parse(p.get("query"))
             .map_err(|e| ApiError::invalid_param("query", e))
-            .map(|expr| success(&[], |w| json::write_str(w, &expr.to_string()))),
+            .map(|expr| success(&[], |w| json::write_str(w, &rill_promql::pretty(&expr)))),
     )
 }
 
