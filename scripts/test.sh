@@ -17,6 +17,17 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# Python's requests (Debian's python3-requests): rill-server's Python client test uses it.
+if ! python3 -c 'import requests' >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: python3 cannot import requests; install Debian's 'python3-requests' package (apt-get install python3-requests)" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends python3-requests >/dev/null
+fi
+
 # The AssemblyScript UDF example is built from source (no binaries in the repo); rill-udf's
 # tests run the module it produces.
 if ! command -v npm >/dev/null 2>&1; then

@@ -71,18 +71,17 @@ impl Params {
     }
 
     /// Parses the `match[]` selectors; each set needs one matcher that rejects the empty string.
-    pub fn matcher_sets(&self, engine: &rill_engine::Engine) -> Result<Vec<Vec<Matcher>>, String> {
-        self.all("match[]")
-            .into_iter()
-            .map(|s| parse_selector(engine, s))
-            .collect()
+    pub fn matcher_sets(&self) -> Result<Vec<Vec<Matcher>>, String> {
+        self.all("match[]").into_iter().map(parse_selector).collect()
     }
 }
 
-/// Parses one series selector (`up{job="a"}`) into matchers.
-pub fn parse_selector(engine: &rill_engine::Engine, s: &str) -> Result<Vec<Matcher>, String> {
-    let expr = engine.parse(s).map_err(|e| e.to_string())?;
-    let rill_promql::Expr::VectorSelector(vs) = expr else {
+/// Parses one series selector (`up{job="a"}`) into matchers. Like Prometheus's
+/// `ParseMetricSelector` this checks syntax only: a selector of empty-matching matchers
+/// gets the API's own message below, not the query parser's.
+pub fn parse_selector(s: &str) -> Result<Vec<Matcher>, String> {
+    let parsed = rill_promql::parse_selector_unchecked(s, &rill_promql::ParseOptions::default());
+    let Some(vs) = parsed.map_err(|e| e.to_string())? else {
         return Err(format!(
             "1:1: parse error: unexpected expression, expected a series selector: {s}"
         ));

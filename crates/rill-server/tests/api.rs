@@ -206,7 +206,7 @@ async fn series_labels_and_values() {
         (code, body.as_str()),
         (
             400,
-            r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"match[]\": 1:1: parse error: vector selector must contain at least one non-empty matcher"}"#
+            r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"match[]\": match[] must contain at least one non-empty matcher"}"#
         )
     );
     s.stop().await;

@@ -40,6 +40,24 @@ type Result<T> = std::result::Result<T, ParseError>;
 /// `options` switches Prometheus's experimental syntax on. Errors carry Prometheus's message and
 /// position.
 pub fn parse(input: &str, functions: &dyn FunctionLookup, options: &ParseOptions) -> Result<Expr> {
+    let mut expr = parse_syntax(input, functions, options)?;
+    check::check_tree(&mut expr, input, functions)?;
+    Ok(expr)
+}
+
+/// Parses a series selector such as `up{job="a"}` as Prometheus's `ParseMetricSelector`
+/// does for the API's `match[]`: syntax only, so a selector whose matchers all match the
+/// empty string parses (the API rejects it with its own message). Returns `None` when the
+/// input is valid PromQL syntax but not a plain selector.
+pub fn parse_selector_unchecked(input: &str, options: &ParseOptions) -> Result<Option<VectorSelector>> {
+    Ok(match parse_syntax(input, &crate::StandardFunctions, options)? {
+        Expr::VectorSelector(vs) => Some(vs),
+        _ => None,
+    })
+}
+
+/// The whole input as one expression, before type checking.
+fn parse_syntax(input: &str, functions: &dyn FunctionLookup, options: &ParseOptions) -> Result<Expr> {
     let mut p = Parser {
         input,
         tokens: tokenize(input),
@@ -55,11 +73,10 @@ pub fn parse(input: &str, functions: &dyn FunctionLookup, options: &ParseOptions
             "no expression found in input",
         ));
     }
-    let mut expr = p.parse_expr(0)?;
+    let expr = p.parse_expr(0)?;
     if !matches!(p.peek().kind, TokenKind::Eof) {
         return Err(p.unexpected("", ""));
     }
-    check::check_tree(&mut expr, input, functions)?;
     Ok(expr)
 }
 
