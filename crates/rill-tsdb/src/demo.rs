@@ -104,6 +104,12 @@ mod tests {
         };
         assert!(series > 300 && samples > series * 400, "{series} {samples}");
         assert_eq!(BlockSet::open(&dir).unwrap().blocks().len(), 1);
+        // The block holds exactly the in-memory demo dataset.
+        let mut store = MemoryStore::new();
+        demo_dataset(&mut store).unwrap();
+        let mut want: Vec<_> = store.iter().map(|(l, s)| (l.clone(), s.to_vec())).collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::test_util::assert_data(&dir, &want);
         assert!(!root.path().join("rill-data.tmp-demo").exists());
         // A second start finds it filled.
         assert_eq!(ensure_demo_dir(&dir).unwrap(), DemoDir::Existing);
