@@ -5,29 +5,48 @@
 use rill_model::{CounterResetHint, FloatHistogram, Labels, MatchOp, Matcher, Span};
 
 use crate::error::{Error, Result};
-use crate::proto;
+use crate::{proto, proto_v2};
 
 /// Builds a label set from protobuf labels. Duplicate names are rejected (Prometheus answers
 /// 400 for them); labels with empty values are dropped, as in Prometheus's label sets.
 pub fn labels_from_proto(labels: &[proto::Label]) -> Result<Labels> {
-    let mut names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+    let pairs: Vec<(&str, &str)> = labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect();
+    labels_from_pairs(&pairs)
+}
+
+/// Builds a label set from remote write 2.0 label references into `symbols` (name, value,
+/// name, value...), with the checks of [`labels_from_proto`].
+pub fn labels_from_refs(refs: &[u32], symbols: &[String]) -> Result<Labels> {
+    if !refs.len().is_multiple_of(2) {
+        return Err(Error::Invalid(format!(
+            "odd number of label references ({}): they must come in name/value pairs",
+            refs.len()
+        )));
+    }
+    let names = refs.iter().step_by(2);
+    let values = refs.iter().skip(1).step_by(2);
+    let pairs = names
+        .zip(values)
+        .map(|(&n, &v)| Ok((proto_v2::symbol(symbols, n)?, proto_v2::symbol(symbols, v)?)))
+        .collect::<Result<Vec<_>>>()?;
+    labels_from_pairs(&pairs)
+}
+
+/// The label set of name/value pairs; duplicate and empty names are rejected.
+fn labels_from_pairs(pairs: &[(&str, &str)]) -> Result<Labels> {
+    let mut names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        let shown = Labels::from_pairs(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
+        let shown = Labels::from_pairs(pairs.iter().copied());
         return Err(Error::Invalid(format!(
             "invalid labels for series, labels {shown}, duplicated label {}",
             w[0]
         )));
     }
-    if let Some(l) = labels.iter().find(|l| l.name.is_empty()) {
-        return Err(Error::Invalid(format!(
-            "invalid label name {:?} with value {:?}",
-            l.name, l.value
-        )));
+    if let Some((n, v)) = pairs.iter().find(|(n, _)| n.is_empty()) {
+        return Err(Error::Invalid(format!("invalid label name {n:?} with value {v:?}")));
     }
-    Ok(Labels::from_pairs(
-        labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
-    ))
+    Ok(Labels::from_pairs(pairs.iter().copied()))
 }
 
 /// Protobuf labels of a label set, in its (sorted) order.
@@ -198,6 +217,20 @@ mod tests {
             name: n.into(),
             value: v.into(),
         }
+    }
+
+    #[test]
+    fn labels_from_symbol_references() {
+        let symbols: Vec<String> = ["", "__name__", "up", "job", "api", "zone"].map(String::from).to_vec();
+        let l = labels_from_refs(&[1, 2, 3, 4, 5, 0], &symbols).unwrap();
+        assert_eq!(l.to_string(), "up{job=\"api\"}");
+        let odd = labels_from_refs(&[1, 2, 3], &symbols).unwrap_err().to_string();
+        assert!(odd.contains("odd number of label references (3)"), "{odd}");
+        let out = labels_from_refs(&[1, 9], &symbols).unwrap_err().to_string();
+        assert_eq!(out, "symbol reference 9 outside of the symbols table (size 6)");
+        let dup = labels_from_refs(&[3, 4, 3, 2], &symbols).unwrap_err().to_string();
+        assert!(dup.contains("duplicated label job"), "{dup}");
+        assert!(labels_from_refs(&[0, 2], &symbols).is_err(), "empty label name");
     }
 
     #[test]
