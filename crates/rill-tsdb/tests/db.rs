@@ -204,3 +204,43 @@ fn fsyncs_are_timed() {
     assert!(snap.sum_seconds > 0.0);
     assert!(snap.buckets.last().is_some_and(|b| b.1 <= 3));
 }
+
+#[test]
+fn close_interrupts_a_compaction_waiting_for_a_query_and_nothing_is_doubled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(dir.path(), opts()).expect("open");
+    append_range(&db, 10, 0, 140);
+    let held = rill_model::Queryable::querier(&db, 0, i64::MAX).expect("querier");
+    append_range(&db, 10, 140, 160);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while db.blocks().blocks().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the compactor did not write a block"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let started = std::time::Instant::now();
+    db.close().expect("close");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "close does not wait for the query"
+    );
+    assert!(
+        db.head().min_time() < 100_000,
+        "the interrupted compaction left the head as it was"
+    );
+    assert_eq!(total_samples(&db), 10 * 160, "the window is read from the block only");
+    drop(held);
+    db.compact().expect("resume");
+    assert_eq!(
+        db.blocks().blocks().len(),
+        1,
+        "the persisted window is not written again"
+    );
+    assert!(db.head().min_time() >= 100_000);
+    assert_eq!(total_samples(&db), 10 * 160);
+    drop(db);
+    let db = Db::open(dir.path(), opts()).expect("reopen");
+    assert_eq!(total_samples(&db), 10 * 160);
+}

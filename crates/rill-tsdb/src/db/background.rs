@@ -1,7 +1,7 @@
 //! The background compactor: one thread per writable [`super::Db`] that compacts the head when
 //! a commit asks for it, so commits never wait for a block to be written. Errors are logged
 //! and retried at the next request (after a pause); [`Compactor::stop`] lets a running
-//! compaction finish and joins the thread.
+//! compaction finish (or interrupts it while it waits for queries) and joins the thread.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -97,7 +97,8 @@ fn run(store: &Store, signal: &Signal) {
             }
             st.requested
         };
-        let failed = match store.compact() {
+        let stopping = || signal.state.lock().stopped;
+        let failed = match store.compact(&stopping) {
             Ok(blocks) => {
                 for b in &blocks {
                     tracing::info!(block = %b.display(), "head compacted into a block");

@@ -7,7 +7,9 @@
 //! (3) add the block to the block set, then tell the head that the window is persisted — new
 //! queriers read it from the block from now on; (4) wait until no older querier reads the
 //! window from the head; (5) under the commit lock, drop the window from the head and finish the
-//! WAL segment; (6) checkpoint the WAL and apply retention.
+//! WAL segment; (6) checkpoint the WAL and apply retention. A compaction cancelled while it
+//! waits (shutdown) resumes at step 4 next time: a window already persisted is not written
+//! again.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,11 +55,12 @@ impl Store {
     }
 
     /// Compacts while the head spans more than 1.5 block durations; returns the new blocks.
-    pub fn compact(&self) -> Result<Vec<PathBuf>> {
+    /// `cancelled` is checked while waiting for queries (see [`Store::compact_oldest_window`]).
+    pub fn compact(&self, cancelled: &dyn Fn() -> bool) -> Result<Vec<PathBuf>> {
         let _guard = self.compacting.lock();
         let mut out = Vec::new();
         while self.needs_compaction() {
-            match self.compact_window()? {
+            match self.compact_window(cancelled)? {
                 Some(dir) => out.push(dir),
                 None => break,
             }
@@ -66,12 +69,15 @@ impl Store {
     }
 
     /// One compaction of the oldest window (see the module docs), under the compaction lock.
-    pub fn compact_oldest_window(&self) -> Result<Option<PathBuf>> {
+    /// If `cancelled()` turns true while it waits for queries still reading the window from
+    /// the head, it stops with an error, leaving the window both in the block and in the head
+    /// (queries read it from the block; the next compaction only drops it from the head).
+    pub fn compact_oldest_window(&self, cancelled: &dyn Fn() -> bool) -> Result<Option<PathBuf>> {
         let _guard = self.compacting.lock();
-        self.compact_window()
+        self.compact_window(cancelled)
     }
 
-    fn compact_window(&self) -> Result<Option<PathBuf>> {
+    fn compact_window(&self, cancelled: &dyn Fn() -> bool) -> Result<Option<PathBuf>> {
         if self.read_only {
             return Err(Error::Invalid("database opened read-only".into()));
         }
@@ -82,13 +88,23 @@ impl Store {
         }
         let start = min.div_euclid(bd).saturating_mul(bd);
         let end = start.saturating_add(bd);
-        {
-            let _commit = self.head.lock_wal();
-            self.head.raise_min_valid(end);
+        let block_dir = if end > self.head.persisted_until() {
+            {
+                let _commit = self.head.lock_wal();
+                self.head.raise_min_valid(end);
+            }
+            let dir = self.write_block(start, end)?;
+            self.head.mark_persisted(end);
+            dir
+        } else {
+            None
+        };
+        if !self.head.readers.wait_none_below(end, cancelled) {
+            return Err(Error::Invalid(format!(
+                "head compaction interrupted while queries still read data before {end}; \
+                 it resumes at the next compaction or open"
+            )));
         }
-        let block_dir = self.write_block(start, end)?;
-        self.head.mark_persisted(end);
-        self.head.readers.wait_none_below(end);
         let last_segment = {
             let mut wal = self.head.lock_wal();
             self.head.truncate(end);

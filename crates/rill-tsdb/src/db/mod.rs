@@ -219,14 +219,14 @@ impl Db {
     /// Compacts the head in the calling thread while it spans more than 1.5 block durations;
     /// returns the new blocks.
     pub fn compact(&self) -> Result<Vec<PathBuf>> {
-        self.store.compact()
+        self.store.compact(&|| false)
     }
 
     /// Writes the head's oldest block-duration window as a block, drops it from the head,
     /// checkpoints the WAL and applies retention. Returns the block directory (`None` if the
     /// window held no sample).
     pub fn compact_oldest_window(&self) -> Result<Option<PathBuf>> {
-        self.store.compact_oldest_window()
+        self.store.compact_oldest_window(&|| false)
     }
 
     /// Blocks until the background compactions requested so far have run (returns at once

@@ -340,6 +340,11 @@ impl Head {
         self.min_valid.fetch_max(t, Ordering::AcqRel);
     }
 
+    /// Data older than this is persisted in blocks.
+    pub(crate) fn persisted_until(&self) -> i64 {
+        self.persisted_until.load(Ordering::Acquire)
+    }
+
     /// Marks data older than `t` as persisted in blocks: new queriers read it from there.
     pub(crate) fn mark_persisted(&self, t: i64) {
         self.persisted_until.fetch_max(t, Ordering::AcqRel);

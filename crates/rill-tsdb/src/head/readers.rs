@@ -9,6 +9,8 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 
 /// How often a compaction that waits for readers says so in the log.
 const WAIT_LOG_INTERVAL: Duration = Duration::from_secs(30);
+/// How often a waiting compaction checks whether it was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
 
 /// The registered readers: id → oldest timestamp read.
 #[derive(Debug, Default)]
@@ -53,17 +55,27 @@ impl Readers {
         self.released.notify_all();
     }
 
-    /// Blocks until no registered reader reads data older than `t`.
-    pub fn wait_none_below(&self, t: i64) {
+    /// Blocks until no registered reader reads data older than `t` (returns `true`), or until
+    /// `cancelled()` holds (checked every [`CANCEL_POLL`]; returns `false`).
+    pub fn wait_none_below(&self, t: i64, cancelled: &dyn Fn() -> bool) -> bool {
         let mut active = self.active.lock();
+        let mut waited = Duration::ZERO;
         while active.any_below(t) {
-            if self.released.wait_for(&mut active, WAIT_LOG_INTERVAL).timed_out() && active.any_below(t) {
-                tracing::warn!(
-                    readers = active.by_id.len(),
-                    "head compaction waits for running queries before dropping data older than {t}"
-                );
+            if cancelled() {
+                return false;
+            }
+            if self.released.wait_for(&mut active, CANCEL_POLL).timed_out() {
+                waited += CANCEL_POLL;
+                if waited >= WAIT_LOG_INTERVAL && active.any_below(t) {
+                    waited = Duration::ZERO;
+                    tracing::warn!(
+                        readers = active.by_id.len(),
+                        "head compaction waits for running queries before dropping data older than {t}"
+                    );
+                }
             }
         }
+        true
     }
 }
 
@@ -79,13 +91,13 @@ mod tests {
         let readers = Arc::new(Readers::default());
         let old = readers.lock().register(10);
         let new = readers.lock().register(100);
-        readers.wait_none_below(10); // nothing older than 10 is read: returns at once
+        assert!(readers.wait_none_below(10, &|| false), "nothing older than 10 is read");
         let done = Arc::new(AtomicBool::new(false));
         let waiter = {
             let (readers, done) = (readers.clone(), done.clone());
             std::thread::spawn(move || {
-                readers.wait_none_below(50);
-                done.store(true, Ordering::SeqCst);
+                let clear = readers.wait_none_below(50, &|| false);
+                done.store(clear, Ordering::SeqCst);
             })
         };
         std::thread::sleep(Duration::from_millis(50));
@@ -96,6 +108,7 @@ mod tests {
         readers.release(old);
         waiter.join().unwrap();
         assert!(done.load(Ordering::SeqCst));
+        assert!(!readers.wait_none_below(200, &|| true), "a cancelled wait gives up");
         readers.release(new);
         assert!(!readers.lock().any_below(i64::MAX));
     }
