@@ -1,6 +1,9 @@
 //! Per-query state shared by all operators of one query: memory tracker, annotations,
-//! sample accounting, deadline and cancellation.
+//! sample accounting, deadline and cancellation, and typed extensions (state of plug-ins such
+//! as the UDF fuel budget that every call site of a query must share).
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -24,6 +27,7 @@ pub struct QueryContext {
     max_samples: usize,
     deadline: Option<Instant>,
     cancel: Arc<AtomicBool>,
+    extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
 }
 
 impl QueryContext {
@@ -39,6 +43,7 @@ impl QueryContext {
             max_samples,
             deadline,
             cancel,
+            extensions: HashMap::new(),
         }
     }
 
@@ -57,6 +62,20 @@ impl QueryContext {
             return Err(Error::Timeout(stage));
         }
         Ok(())
+    }
+
+    /// The query's one value of type `T`, created with `T::default()` on first use: state that
+    /// every operator of the query sees (e.g. the UDF fuel budget shared by all call sites).
+    /// An `Arc`, so operators running in parallel can hold and update it (use atomics or locks
+    /// inside `T`).
+    pub fn extension<T: Any + Send + Sync + Default>(&mut self) -> Arc<T> {
+        let key = TypeId::of::<T>();
+        if let Some(t) = self.extensions.get(&key).and_then(|v| v.clone().downcast::<T>().ok()) {
+            return t;
+        }
+        let t = Arc::new(T::default());
+        self.extensions.insert(key, t.clone());
+        t
     }
 
     /// Records a warning or info.
@@ -78,5 +97,22 @@ impl QueryContext {
     /// Counts `n` samples as released.
     pub fn release_samples(&mut self, n: usize) {
         self.current_samples = self.current_samples.saturating_sub(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    #[test]
+    fn an_extension_is_created_once_per_query_and_shared() {
+        let mut cx = QueryContext::unlimited();
+        cx.extension::<AtomicU64>().fetch_add(3, Ordering::Relaxed);
+        let again = cx.extension::<AtomicU64>();
+        assert_eq!(again.load(Ordering::Relaxed), 3);
+        assert!(!cx.extension::<AtomicBool>().load(Ordering::Relaxed));
+        let other_query = QueryContext::unlimited().extension::<AtomicU64>();
+        assert_eq!(other_query.load(Ordering::Relaxed), 0);
     }
 }

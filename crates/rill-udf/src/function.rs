@@ -1,5 +1,6 @@
-//! A UDF as an engine function: per query, a fresh sandboxed instance runs every series of
-//! the call through the module's export in one batch per series.
+//! A UDF as an engine function: per query and call site, a fresh sandboxed instance runs every
+//! series of the call through the module's export in one batch per series; all call sites of
+//! a query share its fuel budget.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use rill_engine::functions::batch::{
 use rill_engine::{Error, FunctionDef, QueryContext, Result};
 use wasmtime::TypedFunc;
 
+use crate::fuel::QueryFuel;
 use crate::manifest::{FunctionDecl, FunctionKind};
 use crate::module::ModuleShared;
 use crate::sandbox::{ElementParams, RangeParams, Sandbox};
@@ -40,9 +42,12 @@ impl UdfFunction {
         }
     }
 
-    /// A sandbox for one query, with its memory charged to the query, and the export.
-    fn instantiate<P: wasmtime::WasmParams>(&self, cx: &QueryContext) -> Result<(Sandbox, TypedFunc<P, i32>)> {
-        let mut sandbox = Sandbox::new(&self.module.runtime, &self.module.pre, Some(cx.tracker.clone()))
+    /// A sandbox for one call site of one query, with its memory charged to the query and its
+    /// fuel drawn from the query's budget (shared by all call sites), and the export.
+    fn instantiate<P: wasmtime::WasmParams>(&self, cx: &mut QueryContext) -> Result<(Sandbox, TypedFunc<P, i32>)> {
+        let runtime = &self.module.runtime;
+        let budget = QueryFuel::of(cx, runtime);
+        let mut sandbox = Sandbox::new(runtime, &self.module.pre, Some(cx.tracker.clone()), budget)
             .map_err(|r| error(&self.label, &r))?;
         let func = sandbox
             .func::<P, i32>(&self.decl.name)

@@ -5,8 +5,9 @@
 //!                     ─► exports memory/rill_alloc/rill_manifest? ─► instantiate under limits
 //!                     ─► parse manifest ─► check each function's export type
 //!                  ─► register: FunctionDef::range_series / elementwise_series (no clash)
-//!  query ─► planner ─► per call site and query: Sandbox (own Store, pooled instance, fuel,
-//!           epoch deadline, memory cap charged to the query) ─► one wasm call per series
+//!  query ─► planner ─► per call site and query: Sandbox (own Store, pooled instance, fuel per
+//!           call, epoch deadline, memory cap charged to the query) ─► one wasm call per series
+//!           all call sites of a query draw on one per-query fuel budget (QueryContext extension)
 //! ```
 //! The ABI is in `ABI.md` and [`abi`]. Without the `wasm` feature only the pure parts build
 //! (ABI constants and layout, manifest parsing, limits).
@@ -16,6 +17,8 @@ pub mod error;
 pub mod limits;
 pub mod manifest;
 
+#[cfg(feature = "wasm")]
+mod fuel;
 #[cfg(feature = "wasm")]
 mod function;
 #[cfg(feature = "wasm")]

@@ -13,7 +13,9 @@ pub struct UdfLimits {
     pub max_table_elements: usize,
     /// Instructions (fuel) one call may execute.
     pub fuel_per_call: u64,
-    /// Instructions all calls of one UDF in one query may execute together.
+    /// Instructions all UDF calls of one query may execute together: every call site and every
+    /// function of the runtime's modules draw on this one budget (and a module's load, on a
+    /// budget of its own).
     pub fuel_per_query: u64,
     /// Wall-clock time one call may run (enforced by epoch interruption).
     pub call_deadline: Duration,

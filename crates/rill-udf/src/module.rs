@@ -11,6 +11,7 @@ use crate::abi::{
     ELEMENTWISE_PARAMS, EXPORT_ALLOC, EXPORT_MANIFEST, EXPORT_MEMORY, MAX_MANIFEST_BYTES, RANGE_PARAMS, unpack_manifest,
 };
 use crate::error::{LoadError, Result};
+use crate::fuel::FuelBudget;
 use crate::function::UdfFunction;
 use crate::manifest::{FunctionDecl, FunctionKind, Manifest};
 use crate::runtime::UdfRuntime;
@@ -154,7 +155,8 @@ impl LoadedModule {
 
 /// Instantiates the module under the limits and reads and parses its manifest.
 fn read_manifest(shared: &ModuleShared) -> std::result::Result<Manifest, String> {
-    let mut sandbox = Sandbox::new(&shared.runtime, &shared.pre, None)?;
+    let budget = FuelBudget::new(shared.runtime.limits().fuel_per_query);
+    let mut sandbox = Sandbox::new(&shared.runtime, &shared.pre, None, budget)?;
     let f = sandbox.func::<(), i64>(EXPORT_MANIFEST)?;
     let packed = sandbox.call(&f, ()).map_err(|e| format!("{EXPORT_MANIFEST}(): {e}"))?;
     let (ptr, len) = unpack_manifest(packed);

@@ -8,6 +8,7 @@
 //! few microseconds) and bounds the number of live instances process-wide.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -19,7 +20,12 @@ use crate::limits::UdfLimits;
 pub struct UdfRuntime {
     engine: Engine,
     limits: UdfLimits,
+    /// Unique in the process: keys the runtime's per-query fuel budget.
+    id: u64,
 }
+
+/// The next [`UdfRuntime`] id.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl UdfRuntime {
     /// A runtime enforcing `limits`; fails if wasmtime cannot reserve the instance pool.
@@ -54,12 +60,21 @@ impl UdfRuntime {
                 }
             })
             .map_err(|e| format!("cannot start the epoch ticker thread: {e}"))?;
-        Ok(Arc::new(UdfRuntime { engine, limits }))
+        Ok(Arc::new(UdfRuntime {
+            engine,
+            limits,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        }))
     }
 
     /// The wasmtime engine.
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The runtime's process-unique id.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The limits every module of this runtime runs under.

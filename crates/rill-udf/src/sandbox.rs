@@ -12,6 +12,7 @@ use rill_model::STALE_NAN_BITS;
 use wasmtime::{InstancePre, Memory, ResourceLimiter, Store, Trap, TypedFunc, WasmParams, WasmResults};
 
 use crate::abi::{EXPORT_ALLOC, EXPORT_MEMORY, Layout};
+use crate::fuel::FuelBudget;
 use crate::runtime::UdfRuntime;
 
 /// Caps memory and tables, charges memory growth to a query's tracker, and remembers why it
@@ -102,9 +103,14 @@ pub(crate) struct Sandbox {
     memory: Memory,
     alloc: TypedFunc<i32, i32>,
     buffer: Option<Buffer>,
+    limits: CallLimits,
+    /// The query's budget, shared with every other call site of the query.
+    budget: Arc<FuelBudget>,
+}
+
+/// What bounds one call (and the start function), and how the errors name it.
+struct CallLimits {
     fuel_per_call: u64,
-    fuel_per_query: u64,
-    fuel_left: u64,
     deadline_ticks: u64,
     deadline_text: String,
     max_stack: usize,
@@ -157,11 +163,13 @@ fn check_value(v: f64, i: usize) -> Result<f64, String> {
 }
 
 impl Sandbox {
-    /// Instantiates under the limits (start function included), charging memory to `tracker`.
+    /// Instantiates under the limits (start function included, its fuel taken from `budget`),
+    /// charging memory to `tracker`.
     pub(crate) fn new(
         runtime: &UdfRuntime,
         pre: &InstancePre<StoreState>,
         tracker: Option<Arc<MemoryTracker>>,
+        budget: Arc<FuelBudget>,
     ) -> Result<Sandbox, String> {
         let limits = runtime.limits();
         let state = StoreState {
@@ -176,19 +184,24 @@ impl Sandbox {
         let mut store = Store::new(runtime.engine(), state);
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_trap();
-        let fuel_per_call = limits.fuel_per_call.min(limits.fuel_per_query);
-        store.set_fuel(fuel_per_call).map_err(|e| e.to_string())?;
-        store.set_epoch_deadline(limits.deadline_ticks());
-        let deadline_text = format!("{:?}", limits.call_deadline);
-        let max_stack = limits.max_wasm_stack_bytes;
-        let instance = match pre.instantiate(&mut store) {
+        let call_limits = CallLimits {
+            fuel_per_call: limits.fuel_per_call,
+            deadline_ticks: limits.deadline_ticks(),
+            deadline_text: format!("{:?}", limits.call_deadline),
+            max_stack: limits.max_wasm_stack_bytes,
+        };
+        let fuel = take_fuel(&budget, call_limits.fuel_per_call)?;
+        store.set_fuel(fuel).map_err(|e| e.to_string())?;
+        store.set_epoch_deadline(call_limits.deadline_ticks);
+        let instantiated = pre.instantiate(&mut store);
+        budget.give_back(store.get_fuel().unwrap_or(0));
+        let instance = match instantiated {
             Ok(i) => i,
             Err(e) => {
-                let reason = describe_failure(&store, &e, fuel_per_call, &deadline_text, max_stack);
+                let reason = describe_failure(&store, &e, fuel, &call_limits, &budget);
                 return Err(format!("instantiation failed: {reason}"));
             }
         };
-        let fuel_left = limits.fuel_per_query - (fuel_per_call - store.get_fuel().unwrap_or(0));
         let memory = instance
             .get_memory(&mut store, EXPORT_MEMORY)
             .ok_or("does not export its memory as \"memory\"")?;
@@ -201,12 +214,8 @@ impl Sandbox {
             memory,
             alloc,
             buffer: None,
-            fuel_per_call,
-            fuel_per_query: limits.fuel_per_query,
-            fuel_left,
-            deadline_ticks: limits.deadline_ticks(),
-            deadline_text,
-            max_stack,
+            limits: call_limits,
+            budget,
         })
     }
 
@@ -217,31 +226,14 @@ impl Sandbox {
             .map_err(|e| format!("export {name}: {e}"))
     }
 
-    /// Calls `f` under the per-call and per-query fuel and the deadline.
+    /// Calls `f` under the per-call fuel (taken from the query's budget) and the deadline.
     pub(crate) fn call<P: WasmParams, R: WasmResults>(&mut self, f: &TypedFunc<P, R>, params: P) -> Result<R, String> {
-        if self.fuel_left == 0 {
-            return Err(self.query_fuel_exhausted());
-        }
-        let fuel = self.fuel_per_call.min(self.fuel_left);
+        let fuel = take_fuel(&self.budget, self.limits.fuel_per_call)?;
         self.store.set_fuel(fuel).map_err(|e| e.to_string())?;
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = f.call(&mut self.store, params);
-        let used = fuel - self.store.get_fuel().unwrap_or(0);
-        self.fuel_left = self.fuel_left.saturating_sub(used);
-        result.map_err(|e| {
-            if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) && fuel < self.fuel_per_call {
-                self.query_fuel_exhausted()
-            } else {
-                describe_failure(&self.store, &e, fuel, &self.deadline_text, self.max_stack)
-            }
-        })
-    }
-
-    fn query_fuel_exhausted(&self) -> String {
-        format!(
-            "exhausted its fuel budget of {} instructions per query",
-            self.fuel_per_query
-        )
+        self.budget.give_back(self.store.get_fuel().unwrap_or(0));
+        result.map_err(|e| describe_failure(&self.store, &e, fuel, &self.limits, &self.budget))
     }
 
     /// Makes sure the scratch buffer holds `size` bytes, asking `rill_alloc` for more if not.
@@ -395,22 +387,44 @@ impl Sandbox {
     }
 }
 
-/// Why a call or instantiation failed, in words: the limiter's refusal, fuel, deadline,
-/// stack, another trap, or wasmtime's own message.
+/// Takes the fuel for one call (at most `per_call`) from the query's budget, or fails when
+/// the budget is spent.
+fn take_fuel(budget: &FuelBudget, per_call: u64) -> Result<u64, String> {
+    match budget.take(per_call) {
+        0 => Err(query_fuel_exhausted(budget)),
+        fuel => Ok(fuel),
+    }
+}
+
+/// The error of a call that ran out of the query's fuel budget.
+fn query_fuel_exhausted(budget: &FuelBudget) -> String {
+    format!(
+        "exhausted its fuel budget of {} instructions per query (shared by all UDF calls of the query)",
+        budget.total()
+    )
+}
+
+/// Why a call or instantiation that ran with `fuel` failed, in words: the limiter's refusal,
+/// fuel (the call's own, or the query's when the call got less than its per-call fuel),
+/// deadline, stack, another trap, or wasmtime's own message.
 fn describe_failure(
     store: &Store<StoreState>,
     e: &wasmtime::Error,
     fuel: u64,
-    deadline: &str,
-    max_stack: usize,
+    limits: &CallLimits,
+    budget: &FuelBudget,
 ) -> String {
     if let Some(v) = &store.data().limiter.violation {
         return v.clone();
     }
     match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => format!("exhausted its fuel budget of {fuel} instructions per call"),
-        Some(Trap::Interrupt) => format!("ran past its deadline of {deadline} per call"),
-        Some(Trap::StackOverflow) => format!("overflowed its stack (limit {max_stack} bytes)"),
+        Some(Trap::OutOfFuel) if fuel < limits.fuel_per_call => query_fuel_exhausted(budget),
+        Some(Trap::OutOfFuel) => format!(
+            "exhausted its fuel budget of {} instructions per call",
+            limits.fuel_per_call
+        ),
+        Some(Trap::Interrupt) => format!("ran past its deadline of {} per call", limits.deadline_text),
+        Some(Trap::StackOverflow) => format!("overflowed its stack (limit {} bytes)", limits.max_stack),
         Some(t) => format!("trapped: {}", t.to_string().trim_start_matches("wasm trap: ")),
         None => format!("{e}"),
     }

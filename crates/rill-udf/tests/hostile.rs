@@ -144,6 +144,58 @@ fn fuel_per_query_bounds_many_modest_calls() {
     );
 }
 
+/// A range function `f` burning about 8M instructions per call (one series), with per-query
+/// fuel for one such call but not two.
+fn heavy_module_and_limits() -> (String, UdfLimits) {
+    let burn = "(local $i i32) (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) \
+                (br_if $l (i32.lt_u (local.get $i) (i32.const 1000000)))) (local.get 4)";
+    let l = UdfLimits {
+        fuel_per_call: 50_000_000,
+        fuel_per_query: 12_000_000,
+        ..limits()
+    };
+    (range_fn(burn), l)
+}
+
+#[test]
+fn fuel_per_query_is_shared_by_every_call_site() {
+    let (src, l) = heavy_module_and_limits();
+    let rt = runtime(l);
+    let m = module("evil.wat", src.as_bytes(), &rt);
+    let e = engine(&[&m], EngineOptions::default());
+    let s = data();
+    e.instant_query(&s, "f(m[1m])", 300_000)
+        .expect("one call fits the per-query budget");
+    let err = e
+        .instant_query(&s, "f(m[1m]) + f(m[1m])", 300_000)
+        .expect_err("two call sites share one budget");
+    assert_eq!(err.kind(), ErrorKind::Execution, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "UDF f (evil.wat): exhausted its fuel budget of 12000000 instructions per query \
+         (shared by all UDF calls of the query)"
+    );
+    // The budget is per query: the next query has a full one again.
+    assert!(e.instant_query(&s, "f(m[1m])", 300_000).is_ok());
+}
+
+#[test]
+fn concurrent_queries_each_get_their_own_fuel_budget() {
+    let (src, l) = heavy_module_and_limits();
+    let rt = runtime(l);
+    let m = module("evil.wat", src.as_bytes(), &rt);
+    let e = engine(&[&m], EngineOptions::default());
+    let s = data();
+    thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| (0..3).all(|_| e.instant_query(&s, "f(m[1m])", 300_000).is_ok())))
+            .collect();
+        for r in runs {
+            assert_eq!(r.join().ok(), Some(true));
+        }
+    });
+}
+
 #[test]
 fn unbounded_memory_growth_stops_at_the_cap() {
     let err = query_error(
