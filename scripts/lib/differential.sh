@@ -4,7 +4,8 @@
 # `rill serve` on another (127.0.0.1 only, free ports), and stops both by PID at exit.
 # After `diff_start FILE`: $REF_URL, $RILL_URL, $WORK (scratch dir, removed at exit unless KEEP=1).
 # Env: RILL (binary; default: build `rill` in release into ${CARGO_TARGET_DIR:-target}),
-#      PROMETHEUS / PROMTOOL (default: from PATH), KEEP=1 (keep $WORK and the server logs).
+#      PROMETHEUS / PROMTOOL (default: from PATH), KEEP=1 (keep $WORK and the server logs),
+#      PROMETHEUS_FLAGS (extra Prometheus flags, e.g. --enable-feature=promql-negative-offset).
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rill-diff.XXXXXX")
 DIFF_PIDS=()
@@ -52,7 +53,8 @@ diff_rill_binary() {
 
 # Builds blocks from the OpenMetrics FILE and starts both servers on separate copies.
 diff_start() { # openmetrics_file
-  local prometheus=${PROMETHEUS:-prometheus} promtool=${PROMTOOL:-promtool} port pid
+  local prometheus=${PROMETHEUS:-prometheus} promtool=${PROMTOOL:-promtool} port pid flags
+  read -ra flags <<<"${PROMETHEUS_FLAGS:-}"
   diff_rill_binary
   "$promtool" tsdb create-blocks-from openmetrics "$1" "$WORK/blocks" >/dev/null
   mkdir -p "$WORK/ref" "$WORK/rill"
@@ -64,7 +66,7 @@ diff_start() { # openmetrics_file
   # Compaction off (2h min = max block range): the reference serves exactly promtool's blocks.
   "$prometheus" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/ref" \
     --storage.tsdb.retention.time=100y --storage.tsdb.min-block-duration=2h \
-    --storage.tsdb.max-block-duration=2h --web.listen-address="127.0.0.1:$port" \
+    --storage.tsdb.max-block-duration=2h --web.listen-address="127.0.0.1:$port" "${flags[@]}" \
     >"$WORK/prometheus.log" 2>&1 </dev/null &
   pid=$!
   DIFF_PIDS+=("$pid")

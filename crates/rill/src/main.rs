@@ -6,6 +6,7 @@ mod import_cmd;
 mod query;
 mod serve;
 mod table;
+mod tee_cmd;
 mod test_cmd;
 mod udf_cmd;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Serve Prometheus's HTTP API (queries, remote write and read) over a data directory
     /// or the demo dataset.
     Serve(serve::ServeArgs),
+    /// Send queries to a reference Prometheus and a server under test and compare the answers;
+    /// mismatches are minimised and written out as regression cases.
+    Tee(tee_cmd::TeeArgs),
 }
 
 /// Arguments of `rill test`.
@@ -102,5 +106,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => import_cmd::run(&args),
         Command::Udf(cmd) => udf_cmd::run(&cmd),
+        Command::Tee(args) => tee_cmd::run(&args),
     }
 }
