@@ -15,13 +15,14 @@
 
 use std::sync::Arc;
 
-use rill_promql::{Call, DurationExpr, DurationOp, Expr, Signature, ValueType};
+use rill_promql::{Call, DurationExpr, DurationOp, Expr, Signature};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
-use crate::functions::common::{ScalarArgs, drop_name, plan_instant, plan_range, plan_scalar, step_index};
+use crate::functions::common::{ScalarArgs, metadata_without_name, plan_instant, plan_scalar, step_index};
+use crate::functions::range_function::RangeCall;
 use crate::memory::PooledVec;
-use crate::operator::{InstantVectorOperator, Operator, RangeVectorOperator, Window};
+use crate::operator::{InstantVectorOperator, Operator, Window};
 use crate::registry::{ArgPlanner, FunctionDef, FunctionFactory, FunctionOrigin, UserFunctionKind};
 use crate::types::{FPoint, InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
 
@@ -175,43 +176,26 @@ struct RangeSeriesFactory {
 
 impl FunctionFactory for RangeSeriesFactory {
     fn build(&self, call: &Call, planner: &mut dyn ArgPlanner) -> Result<Operator> {
-        let matrix_idx = call
-            .args
-            .iter()
-            .position(|a| a.value_type() == ValueType::Matrix)
-            .ok_or_else(|| Error::Internal(format!("{}(): no range-vector argument", call.name)))?;
+        let matrix_idx = RangeCall::matrix_index(call)?;
         let extra_ms = if self.f.needs_previous_sample() {
             planner.options().lookback_delta_ms.max(1)
         } else {
             0
         };
-        let input = if extra_ms > 0 {
-            let mut widened = call.clone();
+        let mut widened = call.clone();
+        if extra_ms > 0 {
             let arg = widened
                 .args
                 .get_mut(matrix_idx)
                 .ok_or_else(|| Error::Internal(format!("{}(): missing range argument", call.name)))?;
             *arg = widen_range(arg, extra_ms)
                 .ok_or_else(|| Error::Internal(format!("{}(): range argument is not a selector", call.name)))?;
-            plan_range(&widened, matrix_idx, planner)?
-        } else {
-            plan_range(call, matrix_idx, planner)?
-        };
-        let scalars = (0..call.args.len())
-            .filter(|&i| i != matrix_idx)
-            .map(|i| plan_scalar(call, i, planner))
-            .collect::<Result<Vec<_>>>()?;
+        }
         Ok(Operator::Instant(Box::new(RangeSeriesOperator {
-            input,
-            n_args: scalars.len(),
-            args: ScalarArgs::new(scalars),
+            range: RangeCall::plan(&widened, matrix_idx, planner, self.f.keeps_name())?,
             f: self.f.clone(),
             run: None,
             extra_ms,
-            time_range: planner.time_range(),
-            delayed_name_removal: planner.options().features.delayed_name_removal,
-            names: Vec::new(),
-            next: 0,
             steps: Vec::new(),
             args_buf: Vec::new(),
             out: Vec::new(),
@@ -225,17 +209,11 @@ impl FunctionFactory for RangeSeriesFactory {
 
 /// Drives a [`SeriesRangeFunction`]: gathers each series' windows into one batch.
 struct RangeSeriesOperator {
-    input: Box<dyn RangeVectorOperator>,
-    n_args: usize,
-    args: ScalarArgs,
+    range: RangeCall,
     f: Arc<dyn SeriesRangeFunction>,
     run: Option<Box<dyn SeriesRangeRun>>,
     /// How much the input's range was widened to find previous samples (0: not widened).
     extra_ms: i64,
-    time_range: QueryTimeRange,
-    delayed_name_removal: bool,
-    names: Vec<Option<Arc<str>>>,
-    next: usize,
     steps: Vec<BatchStep>,
     args_buf: Vec<f64>,
     out: Vec<Option<f64>>,
@@ -292,80 +270,84 @@ fn add_window(
 
 impl InstantVectorOperator for RangeSeriesOperator {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
-        self.args.resolve(cx)?;
-        let input = self.input.series_metadata(cx)?;
-        self.names = input.iter().map(|m| m.labels.metric_name().map(Arc::from)).collect();
-        let keep = self.f.keeps_name();
-        let delayed = self.delayed_name_removal;
-        Ok(input
-            .into_iter()
-            .map(|m| if keep { m } else { drop_name(m, delayed) })
-            .collect())
+        self.range.series_metadata(cx)
     }
 
     fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
-        if !self.input.next_series(cx)? {
+        let Some(name) = self.range.next_series(cx)? else {
             return Ok(None);
-        }
-        cx.check("range function")?;
-        if self.run.is_none() {
-            self.run = Some(self.f.start(cx)?);
-        }
-        let name = self.names.get(self.next).cloned().flatten();
-        self.next += 1;
-        let range_ms = self.input.range_ms() - self.extra_ms;
+        };
+        let run = match &mut self.run {
+            Some(run) => run,
+            None => self.run.insert(self.f.start(cx)?),
+        };
+        let range_ms = self.range.range_ms() - self.extra_ms;
         let mut samples = PooledVec::<FPoint>::with_capacity(0, &cx.tracker)?;
-        self.steps.clear();
-        self.args_buf.clear();
-        while let Some(w) = self.input.next_step_samples(cx)? {
-            let range_start = w.range_start + self.extra_ms;
-            let step = add_window(
+        let Self {
+            range,
+            extra_ms,
+            steps,
+            args_buf,
+            out,
+            ..
+        } = self;
+        steps.clear();
+        args_buf.clear();
+        range.each_step(cx, |w, args, _| {
+            let range_start = w.range_start + *extra_ms;
+            if let Some(step) = add_window(
                 &mut samples,
                 &w.floats,
                 w.step_time,
                 range_start,
                 w.range_end,
-                self.extra_ms > 0,
-            )?;
-            if let Some(step) = step {
-                if !self.args.is_empty() {
-                    let idx = step_index(&self.time_range, step.step_time)?;
-                    self.args_buf.extend_from_slice(self.args.at(idx));
-                }
-                self.steps.push(step);
+                *extra_ms > 0,
+            )? {
+                args_buf.extend_from_slice(args);
+                steps.push(step);
             }
-        }
-        self.out.clear();
-        self.out.resize(self.steps.len(), None);
-        let windows = SeriesWindows {
-            samples: &samples,
-            steps: &self.steps,
-            args: &self.args_buf,
-            n_args: self.n_args,
-            range_ms,
-            metric_name: name.as_deref().unwrap_or(""),
-        };
-        if let (Some(run), false) = (self.run.as_mut(), self.steps.is_empty()) {
-            run.series(&windows, &mut self.out, cx)?;
+            Ok(())
+        })?;
+        out.clear();
+        out.resize(steps.len(), None);
+        if !steps.is_empty() {
+            let windows = SeriesWindows {
+                samples: &samples,
+                steps,
+                args: args_buf,
+                n_args: range.n_args(),
+                range_ms,
+                metric_name: name.as_deref().unwrap_or(""),
+            };
+            run.series(&windows, out, cx)?;
         }
         drop(samples);
-        let mut floats = PooledVec::<FPoint>::with_capacity(self.out.iter().flatten().count(), &cx.tracker)?;
-        for (step, v) in self.steps.iter().zip(&self.out) {
-            if let Some(f) = *v {
-                floats.push(FPoint { t: step.step_time, f })?;
-            }
-        }
-        Ok(Some(InstantVectorSeriesData {
-            floats,
-            histograms: PooledVec::with_capacity(0, &cx.tracker)?,
-        }))
+        series_data(steps.iter().map(|s| s.step_time), out, cx)
     }
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
         self.run = None;
-        self.input.finalize(cx)?;
-        self.args.finalize(cx)
+        self.range.finalize(cx)
     }
+}
+
+/// The output series of a series-at-once function: a point at each of `times` whose result in
+/// `out` (same order) is a value.
+fn series_data(
+    times: impl Iterator<Item = i64>,
+    out: &[Option<f64>],
+    cx: &QueryContext,
+) -> Result<Option<InstantVectorSeriesData>> {
+    let mut floats = PooledVec::<FPoint>::with_capacity(out.iter().flatten().count(), &cx.tracker)?;
+    for (t, v) in times.zip(out) {
+        if let Some(f) = *v {
+            floats.push(FPoint { t, f })?;
+        }
+    }
+    Ok(Some(InstantVectorSeriesData {
+        floats,
+        histograms: PooledVec::with_capacity(0, &cx.tracker)?,
+    }))
 }
 
 struct ElementSeriesFactory {
@@ -412,22 +394,17 @@ struct ElementSeriesOperator {
 impl InstantVectorOperator for ElementSeriesOperator {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
         self.args.resolve(cx)?;
-        let delayed = self.delayed_name_removal;
-        Ok(self
-            .input
-            .series_metadata(cx)?
-            .into_iter()
-            .map(|m| drop_name(m, delayed))
-            .collect())
+        metadata_without_name(self.input.as_mut(), cx, self.delayed_name_removal)
     }
 
     fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
         let Some(data) = self.input.next_series(cx)? else {
             return Ok(None);
         };
-        if self.run.is_none() {
-            self.run = Some(self.f.start(cx)?);
-        }
+        let run = match &mut self.run {
+            Some(run) => run,
+            None => self.run.insert(self.f.start(cx)?),
+        };
         let mut values = PooledVec::<f64>::with_capacity(data.floats.len(), &cx.tracker)?;
         self.args_buf.clear();
         for p in data.floats.iter() {
@@ -439,19 +416,11 @@ impl InstantVectorOperator for ElementSeriesOperator {
         }
         self.out.clear();
         self.out.resize(values.len(), None);
-        if let (Some(run), false) = (self.run.as_mut(), values.is_empty()) {
+        if !values.is_empty() {
             run.series(&values, &self.args_buf, self.n_args, &mut self.out, cx)?;
         }
-        let mut floats = PooledVec::<FPoint>::with_capacity(values.len(), &cx.tracker)?;
-        for (p, v) in data.floats.iter().zip(&self.out) {
-            if let Some(f) = *v {
-                floats.push(FPoint { t: p.t, f })?;
-            }
-        }
-        Ok(Some(InstantVectorSeriesData {
-            floats,
-            histograms: PooledVec::with_capacity(0, &cx.tracker)?,
-        }))
+        drop(values);
+        series_data(data.floats.iter().map(|p| p.t), &self.out, cx)
     }
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {

@@ -121,50 +121,82 @@ pub(crate) fn plan_range_function(
     planner: &mut dyn ArgPlanner,
     f: Arc<dyn RangeFunction>,
 ) -> Result<Operator> {
-    let matrix_idx = call
-        .args
-        .iter()
-        .position(|a| a.value_type() == ValueType::Matrix)
-        .ok_or_else(|| Error::Internal(format!("{}(): no range-vector argument", call.name)))?;
-    let input = plan_range(call, matrix_idx, planner)?;
-    let scalars = (0..call.args.len())
-        .filter(|&i| i != matrix_idx)
-        .map(|i| plan_scalar(call, i, planner))
-        .collect::<Result<Vec<_>>>()?;
+    let range = RangeCall::plan(call, RangeCall::matrix_index(call)?, planner, f.keeps_name())?;
     let pos = call.args.first().map_or(call.pos, |a| a.pos());
     Ok(Operator::Instant(Box::new(RangeFunctionOperator {
-        input,
-        args: ScalarArgs::new(scalars),
+        range,
         f,
-        time_range: planner.time_range(),
-        delayed_name_removal: planner.options().features.delayed_name_removal,
         pos,
-        names: Vec::new(),
-        next: 0,
         scratch: Vec::new(),
     })))
 }
 
-/// Drives a [`RangeFunction`] over every series and step of a range-vector operator.
-pub struct RangeFunctionOperator {
+/// What every driver of a range-vector function shares (the built-in one here, window by
+/// window, and the series-at-once one in [`crate::functions::batch`]): the planned
+/// range-vector input and scalar arguments, the input series' metric names, name dropping,
+/// and the loop over one series' step windows.
+pub(crate) struct RangeCall {
     input: Box<dyn RangeVectorOperator>,
     args: ScalarArgs,
-    f: Arc<dyn RangeFunction>,
+    n_args: usize,
     time_range: QueryTimeRange,
     delayed_name_removal: bool,
-    pos: PosRange,
+    keeps_name: bool,
     /// Metric names of the input series, in order.
     names: Vec<Option<Arc<str>>>,
     next: usize,
-    scratch: Vec<f64>,
 }
 
-impl InstantVectorOperator for RangeFunctionOperator {
-    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
+impl RangeCall {
+    /// The index of `call`'s range-vector argument.
+    pub(crate) fn matrix_index(call: &Call) -> Result<usize> {
+        call.args
+            .iter()
+            .position(|a| a.value_type() == ValueType::Matrix)
+            .ok_or_else(|| Error::Internal(format!("{}(): no range-vector argument", call.name)))
+    }
+
+    /// Plans `call`'s range-vector argument `matrix_idx` and its other (scalar) arguments;
+    /// `keeps_name`: whether the output keeps the input's metric name.
+    pub(crate) fn plan(
+        call: &Call,
+        matrix_idx: usize,
+        planner: &mut dyn ArgPlanner,
+        keeps_name: bool,
+    ) -> Result<RangeCall> {
+        let input = plan_range(call, matrix_idx, planner)?;
+        let scalars = (0..call.args.len())
+            .filter(|&i| i != matrix_idx)
+            .map(|i| plan_scalar(call, i, planner))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RangeCall {
+            input,
+            n_args: scalars.len(),
+            args: ScalarArgs::new(scalars),
+            time_range: planner.time_range(),
+            delayed_name_removal: planner.options().features.delayed_name_removal,
+            keeps_name,
+            names: Vec::new(),
+            next: 0,
+        })
+    }
+
+    /// Number of scalar arguments.
+    pub(crate) fn n_args(&self) -> usize {
+        self.n_args
+    }
+
+    /// The range of the input's windows in milliseconds.
+    pub(crate) fn range_ms(&self) -> i64 {
+        self.input.range_ms()
+    }
+
+    /// The output series: the input's, with the metric name dropped unless kept.
+    pub(crate) fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
         self.args.resolve(cx)?;
         let input = self.input.series_metadata(cx)?;
         self.names = input.iter().map(|m| m.labels.metric_name().map(Arc::from)).collect();
-        let keep = self.f.keeps_name();
+        let keep = self.keeps_name;
         let delayed = self.delayed_name_removal;
         Ok(input
             .into_iter()
@@ -172,51 +204,89 @@ impl InstantVectorOperator for RangeFunctionOperator {
             .collect())
     }
 
-    fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
+    /// Moves to the input's next series: `Some(its metric name)`, or `None` after the last.
+    pub(crate) fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<Option<Arc<str>>>> {
         if !self.input.next_series(cx)? {
             return Ok(None);
         }
         cx.check("range function")?;
         let name = self.names.get(self.next).cloned().flatten();
         self.next += 1;
-        let metric_name = name.as_deref().unwrap_or("");
-        let steps = self.time_range.steps();
-        let mut floats = PooledVec::<FPoint>::with_capacity(steps, &cx.tracker)?;
-        let mut histograms = PooledVec::<HPoint>::with_capacity(0, &cx.tracker)?;
-        let range_ms = self.input.range_ms();
+        Ok(Some(name))
+    }
+
+    /// Hands every non-empty step window of the current series to `f`, with the scalar
+    /// arguments at its step.
+    pub(crate) fn each_step(
+        &mut self,
+        cx: &mut QueryContext,
+        mut f: impl FnMut(&RangeStep<'_>, &[f64], &mut QueryContext) -> Result<()>,
+    ) -> Result<()> {
         let Self {
             input,
             args,
-            f,
             time_range,
-            pos,
-            scratch,
             ..
         } = self;
         while let Some(window) = input.next_step_samples(cx)? {
             if window.floats.is_empty() && window.histograms.is_empty() {
                 continue;
             }
-            let t = window.step_time;
             let step_args = if args.is_empty() {
                 &[][..]
             } else {
-                args.at(step_index(time_range, t)?)
+                args.at(step_index(time_range, window.step_time)?)
             };
+            f(&window, step_args, cx)?;
+        }
+        Ok(())
+    }
+
+    /// Finalizes the input and the scalar arguments.
+    pub(crate) fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
+        self.input.finalize(cx)?;
+        self.args.finalize(cx)
+    }
+}
+
+/// Drives a [`RangeFunction`] over every series and step of a range-vector operator.
+pub struct RangeFunctionOperator {
+    range: RangeCall,
+    f: Arc<dyn RangeFunction>,
+    pos: PosRange,
+    scratch: Vec<f64>,
+}
+
+impl InstantVectorOperator for RangeFunctionOperator {
+    fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
+        self.range.series_metadata(cx)
+    }
+
+    fn next_series(&mut self, cx: &mut QueryContext) -> Result<Option<InstantVectorSeriesData>> {
+        let Some(name) = self.range.next_series(cx)? else {
+            return Ok(None);
+        };
+        let metric_name = name.as_deref().unwrap_or("");
+        let mut floats = PooledVec::<FPoint>::with_capacity(self.range.time_range.steps(), &cx.tracker)?;
+        let mut histograms = PooledVec::<HPoint>::with_capacity(0, &cx.tracker)?;
+        let range_ms = self.range.range_ms();
+        let Self { range, f, pos, scratch } = self;
+        range.each_step(cx, |window, args, cx| {
+            let t = window.step_time;
             let mut scx = StepContext {
-                args: step_args,
+                args,
                 range_ms,
                 metric_name,
                 scratch,
                 annotations: &mut cx.annotations,
                 pos: *pos,
             };
-            match f.step(&window, &mut scx)? {
-                Some(StepValue::Float(v)) => floats.push(FPoint { t, f: v })?,
-                Some(StepValue::Histogram(h)) => histograms.push(HPoint { t, h })?,
-                None => {}
+            match f.step(window, &mut scx)? {
+                Some(StepValue::Float(v)) => floats.push(FPoint { t, f: v }),
+                Some(StepValue::Histogram(h)) => histograms.push(HPoint { t, h }),
+                None => Ok(()),
             }
-        }
+        })?;
         let mut scx = StepContext {
             args: &[],
             range_ms,
@@ -230,8 +300,7 @@ impl InstantVectorOperator for RangeFunctionOperator {
     }
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
-        self.input.finalize(cx)?;
-        self.args.finalize(cx)
+        self.range.finalize(cx)
     }
 }
 
