@@ -110,6 +110,58 @@ mod tests {
         );
     }
 
+    /// The body of `GET path` from a server over an empty store with `registry`.
+    fn serve_and_get(registry: Arc<FunctionRegistry>, path: &str) -> String {
+        use std::io::{Read, Write};
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(rill_server::SharedMemoryStore::new(rill_model::MemoryStore::new()));
+        let server = rill_server::Server::with_registry(rill_server::ServerConfig::default(), store, None, registry);
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        runtime.spawn(server.serve(listener, std::future::pending()));
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        write!(conn, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        conn.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn server_lists_the_udfs_of_its_dir_and_the_builtins() {
+        let body = serve_and_get(registry(Some(&examples())).unwrap(), "/api/v1/status/functions");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["status"], "success");
+        let list = v["data"].as_array().unwrap();
+        let names: Vec<&str> = list.iter().filter_map(|f| f["name"].as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        let find = |name: &str| list.iter().find(|f| f["name"] == name).cloned().unwrap();
+        let xrate = find("xrate");
+        assert_eq!(xrate["origin"], "udf");
+        assert_eq!(xrate["kind"], "range");
+        assert!(
+            xrate["module"].as_str().unwrap().ends_with("examples/udf/xrate.wat"),
+            "{xrate}"
+        );
+        assert_eq!(xrate["argTypes"], serde_json::json!(["matrix"]));
+        assert_eq!(
+            (&xrate["variadic"], &xrate["returnType"]),
+            (&serde_json::json!(0), &serde_json::json!("vector"))
+        );
+        let ewma = find("ewma");
+        assert_eq!(ewma["argTypes"], serde_json::json!(["matrix", "scalar"]));
+        let rate = find("rate");
+        assert_eq!(rate["origin"], "builtin");
+        assert!(rate.get("module").is_none() && rate.get("kind").is_none(), "{rate}");
+        assert_eq!(find("label_join")["variadic"], -1);
+        assert!(names.len() > 60, "{}", names.len());
+    }
+
     #[test]
     fn registry_adds_the_examples_to_the_builtins() {
         let r = registry(Some(&examples())).unwrap();
