@@ -4,6 +4,7 @@
 
 use std::fmt::{self, Write};
 
+use rill_model::format_value;
 use rill_model::labels::{is_legacy_label_name, is_legacy_metric_name, write_quoted, write_quoted_bytes};
 
 use crate::ast::*;
@@ -59,7 +60,7 @@ pub fn format_duration_ms(ms: i64) -> String {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Expr::Number(n) => f.write_str(&go_float(n.value)),
+            Expr::Number(n) => f.write_str(&format_value(n.value)),
             Expr::String(s) => write_quoted_bytes(f, s.bytes()),
             Expr::Paren(p) => write!(f, "({})", p.expr),
             Expr::Unary(u) => {
@@ -130,7 +131,7 @@ fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr, op: BinaryOp, left: bool)
         }
         // Unary operators bind like `*`, and a number's sign is one: both only lose to `^`.
         Expr::Unary(_) => left && op == BinaryOp::Pow,
-        Expr::Number(n) => left && op == BinaryOp::Pow && go_float(n.value).starts_with(['+', '-']),
+        Expr::Number(n) => left && op == BinaryOp::Pow && format_value(n.value).starts_with(['+', '-']),
         _ => false,
     };
     if binds_looser {
@@ -232,7 +233,7 @@ impl fmt::Display for SubquerySuffix<'_> {
 
 /// Writes a selector: its name before the braces when it is a legacy name and no other
 /// `__name__` matcher exists (`a{__name__="b"}` is rejected as a name set twice), else as a
-/// bare quoted name first inside them (`{"a", __name__="b"}`), then the other matchers.
+/// bare quoted name first inside them (`{"a",__name__="b"}`), then the other matchers.
 fn write_selector(f: &mut fmt::Formatter<'_>, vs: &VectorSelector) -> fmt::Result {
     let name = vs.name.as_deref().filter(|n| !n.is_empty());
     // The matcher the name stands for, which is not printed again.
@@ -255,16 +256,21 @@ fn write_selector(f: &mut fmt::Formatter<'_>, vs: &VectorSelector) -> fmt::Resul
         write_quoted(&mut q, n)?;
         parts.push(q);
     }
-    for (i, m) in vs.matchers.iter().enumerate() {
-        if Some(i) != name_matcher {
-            parts.push(m.to_string());
-        }
-    }
+    // Like Prometheus, the matchers are printed sorted by their text and joined by `,`.
+    let mut matchers: Vec<String> = vs
+        .matchers
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| Some(i) != name_matcher)
+        .map(|(_, m)| m.to_string())
+        .collect();
+    matchers.sort_unstable();
+    parts.append(&mut matchers);
     if let Some(n) = outside {
         f.write_str(n)?;
     }
     if !parts.is_empty() || name.is_none() {
-        write!(f, "{{{}}}", parts.join(", "))?;
+        write!(f, "{{{}}}", parts.join(","))?;
     }
     Ok(())
 }
@@ -449,9 +455,9 @@ mod tests {
     fn selector_names_print_where_they_reparse() {
         assert_eq!(print("{\"foo\"}"), "foo");
         assert_eq!(print("foo{a=\"b\"}"), "foo{a=\"b\"}");
-        assert_eq!(print("{\"node\", \"foo\"}"), "{\"node\", __name__=\"foo\"}");
-        assert_eq!(print("{__name__=~\"f.*\", \"node\"}"), "{\"node\", __name__=~\"f.*\"}");
-        assert_eq!(print("{\"my.metric\", a=\"b\"}"), "{\"my.metric\", a=\"b\"}");
+        assert_eq!(print("{\"node\", \"foo\"}"), "{\"node\",__name__=\"foo\"}");
+        assert_eq!(print("{__name__=~\"f.*\", \"node\"}"), "{\"node\",__name__=~\"f.*\"}");
+        assert_eq!(print("{\"my.metric\", a=\"b\"}"), "{\"my.metric\",a=\"b\"}");
     }
 
     #[test]

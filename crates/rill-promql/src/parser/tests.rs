@@ -33,7 +33,10 @@ fn prints_canonical_forms() {
         ("topk(3, x) without (a)", "topk without (a) (3, x)"),
         ("-1^2", "-1 ^ 2"),
         ("1 > bool 2", "1 > bool 2"),
-        ("{\"my.metric\", \"a.b\"=\"c\"}", "{\"my.metric\", \"a.b\"=\"c\"}"),
+        ("{\"my.metric\", \"a.b\"=\"c\"}", "{\"my.metric\",\"a.b\"=\"c\"}"),
+        // Prometheus 3.x: matchers sorted and joined by `,`; numbers in Go's 'f' format.
+        ("foo{z!~'x', b='1', a=~\"2\"}", "foo{a=~\"2\",b=\"1\",z!~\"x\"}"),
+        ("1e6 + 0.00001 - 1e-7", "1000000 + 0.00001 - 0.0000001"),
         ("foo offset -5m @ end()", "foo @ end() offset -5m"),
         ("foo[2m*(10+5)]", "foo[2m * (10s + 5s)]"),
         ("1h", "3600"),
