@@ -65,7 +65,8 @@ pub fn run(cmd: &UdfCommand) -> ExitCode {
 /// Loads `file` as `--udf` would (clashes with built-ins included) and describes its functions.
 #[cfg(feature = "wasm")]
 fn check(file: &Path) -> Result<Vec<String>> {
-    let runtime = rill_udf::UdfRuntime::new(rill_udf::UdfLimits::default()).map_err(anyhow::Error::msg)?;
+    let runtime = rill_udf::UdfRuntime::new(rill_udf::UdfLimits::default())
+        .map_err(|e| rill_udf::LoadError::new(file.display().to_string(), e))?;
     let module = rill_udf::LoadedModule::load_file(file, &runtime)?;
     module.register(&mut builtin_registry())?;
     let mut lines = vec![format!(
