@@ -149,8 +149,11 @@ fn point(v: &Value) -> Option<(f64, String)> {
     Some((t, value))
 }
 
+/// One point: time in seconds and the value as the server wrote it.
+type Point = (f64, String);
+
 /// Float points and histogram points of one series.
-type Points = (Vec<(f64, String)>, Vec<(f64, String)>);
+type Points = (Vec<Point>, Vec<Point>);
 
 /// The series of a vector or matrix result by their printed label set; duplicates are noted.
 fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTreeMap<String, Points> {
@@ -202,8 +205,8 @@ fn compare_points(
     diffs: &mut Vec<Difference>,
 ) {
     let key = |x: f64| x.to_bits();
-    let rm: BTreeMap<u64, &(f64, String)> = r.iter().map(|p| (key(p.0), p)).collect();
-    let tm: BTreeMap<u64, &(f64, String)> = t.iter().map(|p| (key(p.0), p)).collect();
+    let rm: BTreeMap<u64, &Point> = r.iter().map(|p| (key(p.0), p)).collect();
+    let tm: BTreeMap<u64, &Point> = t.iter().map(|p| (key(p.0), p)).collect();
     let rk: BTreeSet<u64> = rm.keys().copied().collect();
     let tk: BTreeSet<u64> = tm.keys().copied().collect();
     if rk != tk {
@@ -218,8 +221,7 @@ fn compare_points(
             only_test: times(&tk, &rk),
         });
     }
-    let mut common: Vec<(&(f64, String), &(f64, String))> =
-        rm.iter().filter_map(|(k, rp)| tm.get(k).map(|tp| (*rp, *tp))).collect();
+    let mut common: Vec<(&Point, &Point)> = rm.iter().filter_map(|(k, rp)| tm.get(k).map(|tp| (*rp, *tp))).collect();
     common.sort_by(|a, b| a.0.0.total_cmp(&b.0.0));
     for (rp, tp) in common {
         let equal = if float {
