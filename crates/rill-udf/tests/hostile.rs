@@ -73,26 +73,23 @@ fn fuel_per_query_bounds_many_modest_calls() {
     );
 }
 
-/// A range function `f` burning about 8M instructions per call (one series), with per-query
-/// fuel for one such call but not two.
-fn heavy_module_and_limits() -> (String, UdfLimits) {
+/// An engine with a range function `f` burning about 8M instructions per call (one series)
+/// and per-query fuel for one such call but not two, and the data.
+fn heavy_engine() -> (Engine, MemoryStore) {
     let burn = "(local $i i32) (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) \
                 (br_if $l (i32.lt_u (local.get $i) (i32.const 1000000)))) (local.get 4)";
-    let l = UdfLimits {
+    let rt = runtime(UdfLimits {
         fuel_per_call: 50_000_000,
         fuel_per_query: 12_000_000,
         ..limits()
-    };
-    (range_fn(burn), l)
+    });
+    let m = module("evil.wat", range_fn(burn).as_bytes(), &rt);
+    (engine(&[&m], EngineOptions::default()), data())
 }
 
 #[test]
 fn fuel_per_query_is_shared_by_every_call_site() {
-    let (src, l) = heavy_module_and_limits();
-    let rt = runtime(l);
-    let m = module("evil.wat", src.as_bytes(), &rt);
-    let e = engine(&[&m], EngineOptions::default());
-    let s = data();
+    let (e, s) = heavy_engine();
     e.instant_query(&s, "f(m[1m])", 300_000)
         .expect("one call fits the per-query budget");
     let err = e
@@ -110,11 +107,7 @@ fn fuel_per_query_is_shared_by_every_call_site() {
 
 #[test]
 fn concurrent_queries_each_get_their_own_fuel_budget() {
-    let (src, l) = heavy_module_and_limits();
-    let rt = runtime(l);
-    let m = module("evil.wat", src.as_bytes(), &rt);
-    let e = engine(&[&m], EngineOptions::default());
-    let s = data();
+    let (e, s) = heavy_engine();
     thread::scope(|scope| {
         let runs: Vec<_> = (0..4)
             .map(|_| scope.spawn(|| (0..3).all(|_| e.instant_query(&s, "f(m[1m])", 300_000).is_ok())))
