@@ -8,8 +8,10 @@
 //!  element-wise: InstantVectorOperator ─► all floats of one series ─► SeriesElementRun::series
 //! ```
 //! A function is a factory of per-query *runs* ([`SeriesRangeFunction::start`]): a run holds
-//! per-query state (for a UDF, its sandboxed instance) and is dropped with the query. This is
-//! an addition next to [`crate::functions::RangeFunction`]; built-ins keep their per-window shape.
+//! the state of one call site in one query (for a UDF, its sandboxed instance) and is dropped
+//! with the query; state all call sites of a query share goes in [`QueryContext::extension`].
+//! This is an addition next to [`crate::functions::RangeFunction`] (built-ins keep their
+//! per-window shape), sharing its planning and step loop (`range_function::RangeCall`).
 //! Only float samples are handed over: histogram samples are ignored by range functions and
 //! dropped by element-wise ones, and steps whose window holds no float are skipped.
 

@@ -9,9 +9,11 @@
 //!  InstantVectorSeriesData (pooled, one point per step with a value)  ◄─────────┘
 //! ```
 //! [`RangeFunction`] is the one small trait a function of this shape implements; the generic
-//! [`RangeFunctionOperator`] does everything else (planning, scalar arguments, name dropping,
-//! buffers). WebAssembly UDFs implement the same trait. Steps whose window holds no sample
-//! are skipped without calling the function, as Prometheus does.
+//! [`RangeFunctionOperator`] does everything else (buffers, annotations), on top of
+//! `RangeCall` (planning, scalar arguments per step, metric names, name dropping, the step
+//! loop), which the series-at-once driver of WebAssembly UDFs ([`crate::functions::batch`])
+//! shares. Steps whose window holds no sample are skipped without calling the function, as
+//! Prometheus does.
 
 use std::sync::Arc;
 
