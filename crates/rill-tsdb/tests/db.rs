@@ -123,6 +123,15 @@ fn append_range(db: &Db, n: usize, from: i64, to: i64) {
     app.commit().expect("commit");
 }
 
+/// Polls `cond` for up to 30 s; fails saying `what` did not happen.
+fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn total_samples(db: &Db) -> usize {
     common::samples(db, &[Matcher::equal("__name__", "m")])
         .iter()
@@ -143,14 +152,7 @@ fn commits_are_acknowledged_and_queries_consistent_while_a_compaction_runs() {
     // writes and publishes the block, then waits for it before dropping head data.
     let old_query = rill_model::Queryable::querier(&db, 0, i64::MAX).expect("querier");
     append_range(&db, 50, 140, 160); // the head now spans 160 s > 1.5 × 100 s
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while db.blocks().blocks().is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the compactor did not write a block"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the compactor writes a block", || !db.blocks().blocks().is_empty());
     assert!(
         db.head().min_time() < 100_000,
         "the head still holds the window: compaction is waiting"
@@ -172,11 +174,7 @@ fn commits_are_acknowledged_and_queries_consistent_while_a_compaction_runs() {
     drop(set);
     drop(old_query);
     db.wait_for_compaction();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while db.head().min_time() < 100_000 {
-        assert!(std::time::Instant::now() < deadline, "the compaction did not finish");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the compaction finishes", || db.head().min_time() >= 100_000);
     assert_eq!(total_samples(&db), 50 * 170);
     db.close().expect("close stops the compactor");
     append_range(&db, 50, 170, 171);
@@ -212,14 +210,7 @@ fn close_interrupts_a_compaction_waiting_for_a_query_and_nothing_is_doubled() {
     append_range(&db, 10, 0, 140);
     let held = rill_model::Queryable::querier(&db, 0, i64::MAX).expect("querier");
     append_range(&db, 10, 140, 160);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while db.blocks().blocks().is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the compactor did not write a block"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the compactor writes a block", || !db.blocks().blocks().is_empty());
     let started = std::time::Instant::now();
     db.close().expect("close");
     assert!(
