@@ -1,6 +1,7 @@
 //! Crash safety: a child process (this test binary, re-executed) appends and commits batches
 //! with fsync Always and prints each acknowledged batch id; the parent SIGKILLs it at a random
-//! moment, reopens the Db and checks that every acknowledged sample is queryable.
+//! moment, reopens the Db and checks that every acknowledged sample is queryable, once. The
+//! block duration is short, so the background compactor runs while the child is killed.
 //!
 //! `RILL_CRASH_ROUNDS` sets the number of rounds (default 20; `scripts/crash-campaign.sh` runs
 //! 1,000).
@@ -18,10 +19,15 @@ use rill_tsdb::{Db, DbOptions, FsyncPolicy};
 const CHILD_ENV: &str = "RILL_CRASH_CHILD";
 const SERIES: u64 = 10;
 
+/// Batch ids are millisecond timestamps, so a 300 ms block duration makes the background
+/// compactor write a block every few hundred batches: kills also land during compactions,
+/// checkpoints and segment switches.
 fn opts() -> DbOptions {
     DbOptions {
         fsync: FsyncPolicy::Always,
         segment_size: 64 * 1024,
+        block_duration: Duration::from_millis(300),
+        retention_time: None,
         ..DbOptions::default()
     }
 }
@@ -37,7 +43,7 @@ fn crash_child() {
         return;
     };
     let db = Db::open(Path::new(&dir), opts()).expect("child open");
-    let start = db.head().max_time().max(0) + 1;
+    let start = db.head().max_time().max(db.head().min_valid_time()).max(0) + 1;
     for b in start.. {
         let mut app = db.appender();
         for s in 0..SERIES {
@@ -69,6 +75,7 @@ fn acknowledged_samples_survive_sigkill() {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(std::process::id());
     let mut acked_total = 0u64;
     let mut max_acked = 0i64;
+    let mut blocks = 0;
     let started = Instant::now();
     for round in 0..rounds {
         let mut child = Command::new(&exe)
@@ -104,6 +111,10 @@ fn acknowledged_samples_survive_sigkill() {
             let l = labels(s);
             let series = got.iter().find(|(gl, _)| *gl == l);
             let have: Vec<i64> = series.map(|(_, v)| v.iter().map(|x| x.t).collect()).unwrap_or_default();
+            assert!(
+                have.windows(2).all(|w| w[0] < w[1]),
+                "round {round}: series {s} returns a sample twice"
+            );
             for b in 1..=max_acked {
                 assert!(
                     have.binary_search(&b).is_ok(),
@@ -112,10 +123,12 @@ fn acknowledged_samples_survive_sigkill() {
                 );
             }
         }
+        blocks = db.blocks().blocks().len();
         db.close().expect("close");
     }
     println!(
-        "crash rounds: {rounds}, acknowledged batches: {acked_total}, samples verified: {}, max batch {max_acked}, {:.1}s",
+        "crash rounds: {rounds}, acknowledged batches: {acked_total}, samples verified: {}, max batch {max_acked}, \
+         blocks compacted {blocks}, {:.1}s",
         max_acked as u64 * SERIES,
         started.elapsed().as_secs_f64()
     );
