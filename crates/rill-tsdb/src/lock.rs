@@ -2,7 +2,10 @@
 //! `<data dir>/lock` for as long as it has the directory open, so a second `rill serve` (or a
 //! Prometheus) on the same directory fails at start instead of corrupting the WAL and blocks.
 //! The lock is an OS file lock (`flock`), released by the kernel when the process dies, so a
-//! crash never leaves a stale lock behind.
+//! crash never leaves a stale lock behind. Prometheus takes the same `flock`, so Rill and a
+//! Prometheus that holds its lock file exclude each other (checked by hand against Debian's
+//! 2.42, which creates the file only with `--storage.tsdb.use-lockfile`; upstream creates it
+//! unless `--storage.tsdb.no-lockfile`).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
