@@ -3,8 +3,8 @@
 //! `open` loads the blocks, replays `wal/` into the head (accepting nothing older than the
 //! newest block), and starts a new WAL segment. Queries see blocks and head merged
 //! ([`crate::db_querier`]); appends go to the head ([`Appendable`]). After a commit, if the head
-//! spans more than 1.5 block durations, the background compactor ([`background`]) is asked to
-//! write its oldest block-duration window as a block ([`compaction`]): the head drops it, the
+//! spans more than 1.5 block durations, the background compactor (`background.rs`) is asked to
+//! write its oldest block-duration window as a block (`compaction.rs`): the head drops it, the
 //! WAL is checkpointed and truncated, and retention runs — off the committing thread, one
 //! compaction at a time, with queries consistent throughout. A writable `Db` holds the
 //! data-directory lock ([`crate::lock`]) and times its WAL fsyncs ([`Db::fsync_stats`]).
