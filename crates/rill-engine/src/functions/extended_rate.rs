@@ -11,6 +11,7 @@
 use rill_model::{CounterResetHint, FloatHistogram, HistogramError};
 
 use crate::functions::histogram_annotations as notes;
+use crate::functions::histogram_rate::combined;
 use crate::functions::range_function::StepContext;
 use crate::operator::Window;
 use crate::operators::extended::{Bounds, bounds, left_value, right_value};
@@ -231,24 +232,6 @@ fn interpolate_histograms(
         cx.info(notes::reconciled_custom_buckets("addition"));
     }
     Ok(h)
-}
-
-/// Reports the annotation an addition or subtraction asks for; false when it failed.
-fn combined(res: Result<rill_model::CombineInfo, HistogramError>, operation: &str, cx: &mut StepContext<'_>) -> bool {
-    match res {
-        Ok(info) => {
-            if info.nhcb_bounds_reconciled {
-                cx.info(notes::reconciled_custom_buckets(operation));
-            }
-            true
-        }
-        Err(e) => {
-            if e == HistogramError::IncompatibleSchema {
-                cx.warn(notes::mixed_exponential_custom(cx.metric_name));
-            }
-            false
-        }
-    }
 }
 
 #[cfg(test)]

@@ -15,9 +15,14 @@ use crate::functions::start_time;
 use crate::operator::Window;
 use crate::types::HPoint;
 
-/// Reports the annotation an addition or subtraction in a rate asks for; false when the
+/// Reports the annotation an addition or subtraction of histograms in a range function asks
+/// for (reconciled custom buckets; mixed exponential and custom schemas); false when the
 /// operation failed and the step has no result.
-fn combined(res: Result<rill_model::CombineInfo, HistogramError>, operation: &str, cx: &mut StepContext<'_>) -> bool {
+pub(crate) fn combined(
+    res: Result<rill_model::CombineInfo, HistogramError>,
+    operation: &str,
+    cx: &mut StepContext<'_>,
+) -> bool {
     match res {
         Ok(info) => {
             if info.nhcb_bounds_reconciled {
@@ -25,8 +30,10 @@ fn combined(res: Result<rill_model::CombineInfo, HistogramError>, operation: &st
             }
             true
         }
-        Err(_) => {
-            cx.warn(notes::mixed_exponential_custom(cx.metric_name));
+        Err(e) => {
+            if e == HistogramError::IncompatibleSchema {
+                cx.warn(notes::mixed_exponential_custom(cx.metric_name));
+            }
             false
         }
     }
