@@ -353,7 +353,15 @@ impl<'a> Planner<'a> {
                     .get(&c.name)
                     .ok_or_else(|| Error::Internal(format!("function {:?} is not registered", c.name)))?;
                 let stats = self.histogram_stats.below_function(&c.name);
-                self.with_stats(stats, |p| p.within(Some(&c.name), |p| def.factory.build(c, p)))
+                let op = self.with_stats(stats, |p| p.within(Some(&c.name), |p| def.factory.build(c, p)))?;
+                // A function that drops `__name__` can make label sets collide; Prometheus merges
+                // them (failing on a shared step) right there, not only at the query's top.
+                Ok(match op {
+                    Operator::Instant(v) if !self.options.features.delayed_name_removal => {
+                        Operator::Instant(Box::new(DedupMerge::new(v)))
+                    }
+                    other => other,
+                })
             }
         }
     }

@@ -50,9 +50,19 @@ impl SeriesBuffer {
         Err(Error::Internal(format!("series {idx} was taken twice")))
     }
 
-    /// Finalizes the wrapped operator.
+    /// Reads the series nobody took (so their errors surface, as Prometheus, which evaluates
+    /// both operands in full, reports them), then finalizes the wrapped operator.
     pub fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
         self.held.clear();
+        drain(self.op.as_mut(), cx)?;
         self.op.finalize(cx)
     }
+}
+
+/// Reads `op` to its end, dropping the series: an operand whose series are not needed (no
+/// match on the other side) is still evaluated, so that its errors (e.g. duplicate series in a
+/// nested match) fail the query as they do in Prometheus.
+pub fn drain(op: &mut dyn InstantVectorOperator, cx: &mut QueryContext) -> Result<()> {
+    while op.next_series(cx)?.is_some() {}
+    Ok(())
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::memory::PooledVec;
 use crate::operator::InstantVectorOperator;
 use crate::operators::binops::matching::Signatures;
+use crate::operators::buffer::drain;
 use crate::types::{InstantVectorSeriesData, QueryTimeRange, SeriesMetadata};
 
 /// `left and|or|unless right`.
@@ -172,6 +173,10 @@ impl InstantVectorOperator for SetOperation {
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
         self.presence.clear();
+        // Both operands are evaluated in full, as in Prometheus, so their errors surface even
+        // where no series of theirs is needed.
+        drain(self.left.as_mut(), cx)?;
+        drain(self.right.as_mut(), cx)?;
         self.left.finalize(cx)?;
         self.right.finalize(cx)
     }
