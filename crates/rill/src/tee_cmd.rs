@@ -84,6 +84,11 @@ struct Exclusion {
 /// The differences of one API query of a checked query, with its label.
 type Found = (String, Vec<Difference>);
 
+/// The kinds of all differences found.
+fn kinds(found: &[Found]) -> std::collections::BTreeSet<String> {
+    found.iter().flat_map(|(_, d)| d.iter().map(Difference::kind)).collect()
+}
+
 /// Prints the differences of each API query under its label, `max` per query.
 fn format_found(found: &[Found], max: usize, indent: &str) -> String {
     let mut out = String::new();
@@ -191,12 +196,15 @@ impl Tee<'_> {
         Ok((diffs, ref_time, test_time))
     }
 
-    /// The smallest variant of `query` that still differs (the query itself if none does).
-    fn minimise(&self, query: &str) -> String {
+    /// The smallest variant of `query` that still differs in a way `found` does (so the
+    /// search does not drift from, say, an error to another bug's wrong value); the query
+    /// itself if none does.
+    fn minimise(&self, query: &str, found: &[Found]) -> String {
         if self.args.shrink_tries == 0 {
             return query.to_string();
         }
-        let still_differs = |q: &str| self.check(q).is_ok_and(|(d, _, _)| !d.is_empty());
+        let wanted = kinds(found);
+        let still_differs = |q: &str| self.check(q).is_ok_and(|(d, _, _)| !kinds(&d).is_disjoint(&wanted));
         shrink(query, &ParseOptions::default(), self.args.shrink_tries, still_differs).query
     }
 
@@ -289,7 +297,7 @@ fn tee(args: &TeeArgs) -> Result<bool> {
             }
             "pass"
         } else {
-            let minimised = tee.minimise(query);
+            let minimised = tee.minimise(query, &diffs);
             let excuse = exclusions.iter().find(|e| e.pattern.is_match(&minimised));
             let word = if excuse.is_some() { "EXCLUDED" } else { "FAIL" };
             println!("{word} [{origin}] ({times}) {query}");

@@ -88,6 +88,23 @@ pub enum Difference {
     },
 }
 
+impl Difference {
+    /// The kind of difference, with its side where it has one (`"error ref"`, `"only in
+    /// test"`, `"value"`, ...): a minimiser that keeps the kind stays on the same bug.
+    pub fn kind(&self) -> String {
+        match self {
+            Difference::Error { side, .. } => format!("error {side}"),
+            Difference::Malformed { side, .. } => format!("malformed {side}"),
+            Difference::ResultType { .. } => "result type".into(),
+            Difference::OnlyIn { side, .. } => format!("only in {side}"),
+            Difference::DuplicateSeries { side, .. } => format!("duplicate in {side}"),
+            Difference::Timestamps { .. } => "timestamps".into(),
+            Difference::Value { .. } => "value".into(),
+            Difference::Order { .. } => "order".into(),
+        }
+    }
+}
+
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -147,6 +164,12 @@ mod tests {
             test: "2".into(),
         };
         assert_eq!(d.to_string(), "up{job=\"a\"} @1.5: ref 1, test 2");
+        assert_eq!(d.kind(), "value");
+        let only = Difference::OnlyIn {
+            side: Side::Test,
+            labels: String::new(),
+        };
+        assert_eq!(only.kind(), "only in test");
         let ts = Difference::Timestamps {
             labels: "x{}".into(),
             only_reference: vec![1.0, 2.0, 3.0, 4.0],
