@@ -177,7 +177,12 @@ impl Generator<'_> {
     /// A duration inside brackets: a literal, seconds as a number, or a duration expression.
     fn bracket_duration(&mut self, choices: &[i64]) -> String {
         let ms = self.rng.pick(choices).copied().unwrap_or(60_000);
-        match self.rng.weighted(&[85, 5, if self.cfg.experimental { 10 } else { 0 }]) {
+        // Bare seconds (`[300]`) are 3.x syntax; 2.42 wants a unit.
+        let seconds = if self.cfg.prometheus_2_42 { 0 } else { 5 };
+        match self
+            .rng
+            .weighted(&[85, seconds, if self.cfg.experimental { 10 } else { 0 }])
+        {
             0 => literals::duration(ms),
             1 => (ms / 1000).max(1).to_string(),
             _ => match self.rng.below(4) {
