@@ -17,11 +17,13 @@ const DUPLICATE: &str = "vector cannot contain metrics with the same labelset";
 
 fn setup() -> (Engine, MemoryStore) {
     let mut s = MemoryStore::new();
-    let series: [TestSeries; 4] = [
+    let series: [TestSeries; 6] = [
         (&[("__name__", "m1"), ("x", "1")], [1.0, 2.0]),
         (&[("__name__", "m2"), ("x", "1")], [3.0, 4.0]),
         (&[("__name__", "n"), ("x", "1"), ("y", "a")], [5.0, 6.0]),
         (&[("__name__", "n"), ("x", "1"), ("y", "b")], [7.0, 8.0]),
+        (&[("__name__", "k"), ("x", "2"), ("y", "a")], [9.0, f64::NAN]),
+        (&[("__name__", "k"), ("x", "2"), ("y", "b")], [10.0, 11.0]),
     ];
     for (labels, values) in series {
         let l = Labels::from_pairs(labels.iter().copied());
@@ -77,4 +79,25 @@ fn operands_are_evaluated_in_full_even_when_nothing_matches() {
         let r = instant(q);
         assert!(r.as_ref().is_err_and(|e| e.contains(dup)), "{q}: {r:?}");
     }
+}
+
+#[test]
+fn duplicates_on_the_one_side_fail_even_without_a_match() {
+    // Minimised from `node_load1 > on (instance) http_requests_total`: Prometheus indexes the
+    // whole right-hand side, so its duplicates fail the query whenever the left side has any
+    // sample at that step, matching or not.
+    let dup = "found duplicate series for the match group {x=\"2\"} on the right hand-side of the operation";
+    for q in ["m1 > on (x) k", "m1 + on (x) group_left k", "k + on (x) group_right m1"] {
+        let r = instant(q);
+        assert!(
+            r.as_ref()
+                .is_err_and(|e| e.contains(dup) || e.contains("left hand-side")),
+            "{q}: {r:?}"
+        );
+    }
+    let r = range("m1 > on (x) k");
+    assert!(r.as_ref().is_err_and(|e| e.contains(dup)), "{r:?}");
+    // No sample on the left: nothing to match, no error (Prometheus short-circuits).
+    let r = instant("nonexistent > on (x) k");
+    assert!(r.is_ok(), "{r:?}");
 }

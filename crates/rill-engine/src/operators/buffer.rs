@@ -1,7 +1,7 @@
 //! Reads an operator's series in order while letting a consumer take them out of order,
 //! holding only the series that are still wanted (Mimir's `InstantVectorOperatorBuffer`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::context::QueryContext;
 use crate::error::{Error, Result};
@@ -14,6 +14,8 @@ pub struct SeriesBuffer {
     next: usize,
     held: HashMap<usize, InstantVectorSeriesData>,
     wanted: Vec<bool>,
+    /// With [`SeriesBuffer::track_times`]: the timestamps of every point read so far.
+    times: Option<HashSet<i64>>,
 }
 
 impl SeriesBuffer {
@@ -25,6 +27,33 @@ impl SeriesBuffer {
             next: 0,
             held: HashMap::new(),
             wanted,
+            times: None,
+        }
+    }
+
+    /// From now on, records the timestamps of every point read (taken, held or dropped), so
+    /// a consumer can ask at which steps the operand had any sample at all.
+    pub fn track_times(&mut self) {
+        self.times.get_or_insert_with(HashSet::new);
+    }
+
+    /// Reads every remaining series (holding the wanted ones) and returns the timestamps of
+    /// all points read, if [`SeriesBuffer::track_times`] was called.
+    pub fn read_all_times(&mut self, cx: &mut QueryContext) -> Result<Option<&HashSet<i64>>> {
+        while let Some(d) = self.op.next_series(cx)? {
+            let i = self.next;
+            self.next += 1;
+            self.record(&d);
+            if self.wanted.get(i).copied().unwrap_or(false) {
+                self.held.insert(i, d);
+            }
+        }
+        Ok(self.times.as_ref())
+    }
+
+    fn record(&mut self, d: &InstantVectorSeriesData) {
+        if let Some(times) = self.times.as_mut() {
+            times.extend(d.floats.iter().map(|p| p.t).chain(d.histograms.iter().map(|p| p.t)));
         }
     }
 
@@ -40,6 +69,7 @@ impl SeriesBuffer {
                 .ok_or_else(|| Error::Internal(format!("operator ended before series {idx}")))?;
             let i = self.next;
             self.next += 1;
+            self.record(&d);
             if i == idx {
                 return Ok(d);
             }

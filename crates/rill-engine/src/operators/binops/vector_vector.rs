@@ -35,6 +35,10 @@ struct Group {
     /// With a fill value for the "many" side: the output of each one series alone.
     filled_many: Vec<Option<usize>>,
     outputs: usize,
+    /// A group with no "many" series and several "one" series: it produces nothing, but
+    /// Prometheus still fails on its duplicates at every step where the other side has any
+    /// sample (it indexes the whole "one" side before matching).
+    check_only: bool,
 }
 
 /// Assigns output slots to label sets within one group.
@@ -118,6 +122,23 @@ impl VectorVectorBinary {
         let (Some(many_buf), Some(one_buf)) = (self.many.as_mut(), self.one.as_mut()) else {
             return Err(Error::Internal("next_series before series_metadata".into()));
         };
+        if group.check_only {
+            let many_times = many_buf.read_all_times(cx)?.cloned().unwrap_or_default();
+            let mut one = Vec::with_capacity(group.one.len());
+            for &j in &group.one {
+                one.push(Dense::new(one_buf.take(j, cx)?, &self.spec.steps, cx)?);
+            }
+            for s in 0..self.spec.steps.steps() {
+                if !many_times.contains(&self.spec.steps.time_of(s)) {
+                    continue;
+                }
+                let mut present = (0..one.len()).filter(|&j| one.get(j).is_some_and(|d| d.has(s)));
+                if let (Some(first), Some(dup)) = (present.next(), present.next()) {
+                    return Err(self.duplicate_error(&group, dup, first));
+                }
+            }
+            return Ok(true);
+        }
         let mut many = Vec::with_capacity(group.many.len());
         for &i in &group.many {
             many.push(Dense::new(many_buf.take(i, cx)?, &self.spec.steps, cx)?);
@@ -293,9 +314,20 @@ impl InstantVectorOperator for VectorVectorBinary {
         let (fill_one, fill_many) = (self.fill_one.is_some(), self.fill_many.is_some());
         let mut order: Vec<Group> = by_sig
             .into_iter()
-            .filter(|g| (!g.many.is_empty() && (fill_one || !g.one.is_empty())) || (fill_many && !g.one.is_empty()))
+            .filter_map(|mut g| {
+                if (!g.many.is_empty() && (fill_one || !g.one.is_empty())) || (fill_many && !g.one.is_empty()) {
+                    Some(g)
+                } else if g.many.is_empty() && g.one.len() > 1 {
+                    g.check_only = true;
+                    Some(g)
+                } else {
+                    None
+                }
+            })
             .collect();
-        order.sort_by_key(|g| g.many.first().copied().unwrap_or(usize::MAX));
+        // Check-only groups last: by then the "many" side has been read, so its steps are known.
+        order.sort_by_key(|g| (g.check_only, g.many.first().copied().unwrap_or(usize::MAX)));
+        let any_check_only = order.iter().any(|g| g.check_only);
         for group in &mut order {
             let mut outputs = 0;
             let mut index = OutputIndex {
@@ -344,7 +376,11 @@ impl InstantVectorOperator for VectorVectorBinary {
             }
         }
         self.one_labels = one_meta.into_iter().map(|m| m.labels).collect();
-        self.many = Some(SeriesBuffer::new(many_op, many_wanted));
+        let mut many_buffer = SeriesBuffer::new(many_op, many_wanted);
+        if any_check_only {
+            many_buffer.track_times();
+        }
+        self.many = Some(many_buffer);
         self.one = Some(SeriesBuffer::new(one_op, one_wanted));
         self.groups = order.into();
         Ok(out_meta)
