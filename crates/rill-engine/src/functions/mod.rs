@@ -20,6 +20,7 @@ pub mod common;
 pub mod date;
 pub mod elementwise;
 pub mod extended_rate;
+pub mod go_math;
 pub mod histogram_annotations;
 pub mod histogram_over_time;
 pub mod histogram_quantile;
