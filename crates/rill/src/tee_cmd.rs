@@ -339,8 +339,9 @@ mod tests {
 
     #[test]
     fn instant_times_stay_on_the_range_grid() {
-        assert_eq!(instant_times(607, 7147, 60, 3), vec![607, 3847, 7087]);
-        assert_eq!(instant_times(607, 7147, 60, 1), vec![7087]);
+        assert_eq!(instant_times(607, 7147, 60, 3), vec![607, 3847, 7147]);
+        assert_eq!(instant_times(607, 7150, 60, 3), vec![607, 3847, 7147]);
+        assert_eq!(instant_times(607, 7150, 60, 1), vec![7147]);
         assert!(instant_times(607, 7147, 60, 0).is_empty());
         for t in instant_times(1_700_000_607, 1_700_007_147, 60, 5) {
             assert_eq!((t - 1_700_000_607) % 60, 0);
