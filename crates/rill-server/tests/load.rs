@@ -9,7 +9,6 @@
 //!
 //! Budget and duration can be changed with `RILL_LOAD_RSS_BUDGET_MB` and `RILL_LOAD_SECS`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +17,8 @@ use rill_remote::encode_snappy_message;
 use rill_remote::proto::{Label, Sample, TimeSeries, WriteRequest};
 use rill_server::{Server, ServerConfig};
 use tokio::sync::oneshot;
+
+mod common;
 
 /// Concurrent query clients under load.
 const CLIENTS: usize = 8;
@@ -52,26 +53,6 @@ fn proc_status_bytes(field: &str) -> u64 {
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!("rill-load-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn label(n: &str, v: String) -> Label {
@@ -168,7 +149,7 @@ fn p99(latencies: &mut [Duration]) -> Duration {
 async fn concurrent_queries_and_remote_write_stay_within_budget() {
     let load_for = Duration::from_secs(env_u64("RILL_LOAD_SECS", 10));
     let budget = env_u64("RILL_LOAD_RSS_BUDGET_MB", 512) * 1024 * 1024;
-    let tmp = TempDir::new();
+    let tmp = common::peers::TempDir::new("load");
     let db = Arc::new(rill_tsdb::Db::open(&tmp.0.join("data"), rill_tsdb::db::DbOptions::default()).unwrap());
     let server = Server::new(ServerConfig::default(), db.clone(), Some(db.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
