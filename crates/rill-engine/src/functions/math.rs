@@ -1,9 +1,11 @@
 //! Element-wise math functions: `abs ceil floor round sqrt exp ln log2 log10 sgn deg rad`
-//! and `clamp`, `clamp_min`, `clamp_max`.
+//! and `clamp`, `clamp_min`, `clamp_max`. `exp`, `ln`, `log2` and `log10` are the ports of
+//! Go's `math` in [`go_math`], bit-identical to Prometheus's; the others are exact in both.
 
 use std::f64::consts::PI;
 use std::sync::Arc;
 
+use super::go_math;
 use crate::registry::FunctionDef;
 
 /// `sgn`: -1, 1, or the value itself for ±0 and NaN.
@@ -43,10 +45,10 @@ pub(crate) fn definitions() -> Vec<FunctionDef> {
         FunctionDef::elementwise("ceil", f64::ceil),
         FunctionDef::elementwise("floor", f64::floor),
         FunctionDef::elementwise("sqrt", f64::sqrt),
-        FunctionDef::elementwise("exp", f64::exp),
-        FunctionDef::elementwise("ln", f64::ln),
-        FunctionDef::elementwise("log2", f64::log2),
-        FunctionDef::elementwise("log10", f64::log10),
+        FunctionDef::elementwise("exp", go_math::exp),
+        FunctionDef::elementwise("ln", go_math::log),
+        FunctionDef::elementwise("log2", go_math::log2),
+        FunctionDef::elementwise("log10", go_math::log10),
         FunctionDef::elementwise("sgn", sgn),
         FunctionDef::elementwise("deg", |v| v * 180.0 / PI),
         FunctionDef::elementwise("rad", |v| v * PI / 180.0),

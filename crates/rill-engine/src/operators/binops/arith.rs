@@ -1,7 +1,11 @@
-//! The float arithmetic of binary operators, with Go's `math` semantics (`%` is `math.Mod`,
-//! `^` is `math.Pow`; Rust's `%` and `powf` agree with them, including NaN and infinities).
+//! The float arithmetic of binary operators, with Go's `math` semantics: `%` is `math.Mod`
+//! (Rust's `%` is the same exact operation, NaN and infinities included), `^` is `math.Pow`
+//! and `atan2` is `math.Atan2`, through the bit-exact ports in [`go_math`] (libm's `pow` and
+//! `atan2` round differently from Go's in the last bit).
 
 use rill_promql::BinaryOp;
+
+use crate::functions::go_math;
 
 /// `lhs op rhs` between two vector elements: the value and whether a comparison keeps the
 /// element (comparisons return the left value). `None` for operators without float semantics
@@ -14,8 +18,8 @@ pub fn float_binop(op: BinaryOp, lhs: f64, rhs: f64) -> Option<(f64, bool)> {
         Mul => (lhs * rhs, true),
         Div => (lhs / rhs, true),
         Mod => (lhs % rhs, true),
-        Pow => (lhs.powf(rhs), true),
-        Atan2 => (lhs.atan2(rhs), true),
+        Pow => (go_math::pow(lhs, rhs), true),
+        Atan2 => (go_math::atan2(lhs, rhs), true),
         Eql => (lhs, lhs == rhs),
         Neq => (lhs, lhs != rhs),
         Gtr => (lhs, lhs > rhs),
