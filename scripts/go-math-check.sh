@@ -14,7 +14,7 @@ COUNT=${1:-1000000}
 SEED=${2:-1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd crates/rill-engine/tests/go_math && go build -o "$tmp/gen" gen.go)
+(cd crates/rill-engine/tests/go_math && go build -o "$tmp/gen" .)
 cargo test -q -p rill-engine --test go_math --no-run
 mkfifo "$tmp/vectors"
 "$tmp/gen" -random "$COUNT" -seed "$SEED" > "$tmp/vectors" &

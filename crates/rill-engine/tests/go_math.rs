@@ -4,7 +4,8 @@
 //! AVX+FMA) for edge cases: zeros, infinities, NaN, subnormals, overflow limits, huge
 //! trigonometric arguments, and inputs where Go and glibc's libm round differently. The test
 //! asserts every line is bit-identical (any NaN matches any NaN). `exp_nofma` lines are Go's
-//! `Exp` with its FMA path switched off and check the port's non-FMA variant directly.
+//! `Exp` with its FMA path switched off and check the port's non-FMA variant directly;
+//! `exp_portable`/`log_portable` are Go's pure-Go `exp`/`log`, used off x86_64.
 //!
 //! Functions built on `Exp` take the CPU's path, like Go: on a CPU without AVX+FMA (or off
 //! x86_64) those lines are skipped, and the test says so. `scripts/go-math-check.sh` feeds
@@ -34,6 +35,8 @@ fn port(name: &str, args: &[f64]) -> Option<f64> {
         (_, [_]) => match name {
             "exp" => gm::exp,
             "exp_nofma" => |x| gm::exp_amd64(x, false),
+            "exp_portable" => gm::exp_portable,
+            "log_portable" => gm::log_portable,
             "expm1" => gm::expm1,
             "log" => gm::log,
             "log2" => gm::log2,

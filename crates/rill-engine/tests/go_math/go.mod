@@ -1,0 +1,3 @@
+module rill/gomathgen
+
+go 1.19
