@@ -38,6 +38,7 @@ fn port(name: &str, args: &[f64]) -> Option<f64> {
             "exp_portable" => gm::exp_portable,
             "log_portable" => gm::log_portable,
             "expm1" => gm::expm1,
+            "exp2" => gm::exp2,
             "log" => gm::log,
             "log2" => gm::log2,
             "log10" => gm::log10,

@@ -150,6 +150,33 @@ pub fn exp_portable(x: f64) -> f64 {
     expmulti(hi, lo, k)
 }
 
+/// Go's `math.Exp2` (`exp2.go`, pure Go on amd64): `2^x`. Prometheus uses it to interpolate
+/// inside exponential native-histogram buckets (`histogram_quantile`).
+pub fn exp2(x: f64) -> f64 {
+    const LN2HI: f64 = 6.93147180369123816490e-01;
+    const LN2LO: f64 = 1.90821492927058770002e-10;
+    const OVERFLOW: f64 = 1.0239999999999999e+03;
+    const UNDERFLOW: f64 = -1.0740e+03;
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == f64::NEG_INFINITY || x < UNDERFLOW {
+        return 0.0;
+    }
+    if x > OVERFLOW {
+        return f64::INFINITY;
+    }
+    let k = if x > 0.0 {
+        (x + 0.5) as i64
+    } else if x < 0.0 {
+        (x - 0.5) as i64
+    } else {
+        0
+    };
+    let t = x - k as f64;
+    expmulti(t * LN2HI, -t * LN2LO, k)
+}
+
 /// Go's `expmulti`: `e^(hi-lo) × 2^k`.
 fn expmulti(hi: f64, lo: f64, k: i64) -> f64 {
     const P1: f64 = 1.66666666666666657415e-01;
@@ -272,5 +299,8 @@ mod tests {
         assert_eq!(exp_portable(0.0), 1.0);
         assert_eq!(expm1(0.0), 0.0);
         assert_eq!(expm1(-50.0), -1.0);
+        assert_eq!(exp2(10.0), 1024.0);
+        assert_eq!(exp2(-1074.0), 5e-324);
+        assert_eq!(exp2(1024.0), f64::INFINITY);
     }
 }

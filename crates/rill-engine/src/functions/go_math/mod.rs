@@ -22,7 +22,7 @@ mod log;
 mod pow;
 mod trig;
 
-pub use exp::{exp, exp_amd64, exp_portable, expm1};
+pub use exp::{exp, exp_amd64, exp_portable, exp2, expm1};
 pub use float_bits::{frexp, ldexp, modf};
 pub use hyperbolic::{acosh, asinh, atanh, cosh, sinh, tanh};
 pub use inverse_trig::{acos, asin, atan, atan2};
