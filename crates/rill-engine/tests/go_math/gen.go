@@ -64,10 +64,9 @@ var binary = []struct {
 
 // Edge cases shared by every unary function.
 var common = []float64{
-	0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 5e-324, -5e-324, 1e-310,
-	2.2250738585072014e-308, 1.0 / (1 << 28), 1e-8, 0.5, math.Nextafter(0.5, 1), 0.7071067811865476,
-	math.Nextafter(1, 0), 1, math.Nextafter(1, 2), -0.9, 2, math.Pi, 21, -22, 1e10, 1 << 29, 1e22,
-	1e300, math.MaxFloat64,
+	0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 5e-324, 1e-310, 1.0 / (1 << 28),
+	0.5, 0.7071067811865476, math.Nextafter(1, 0), 1, math.Nextafter(1, 2), -0.9, 2, 21, 1 << 29,
+	1e22, 1e300, math.MaxFloat64,
 }
 
 // Extra cases per function: overflow limits, huge trigonometric arguments, powers of two, and
