@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use rill_model::SelectHints;
 use rill_promql::{
-    AtModifier, BinaryExpr, BinaryOp, Call, Cardinality, DurationExpr, Expr, MatrixSelector, RangeMode, SubqueryExpr,
-    UnaryExpr, VectorMatching, VectorSelector,
+    AtModifier, BinaryExpr, BinaryOp, Call, Cardinality, DurationExpr, Expr, MatrixSelector, PosRange, RangeMode,
+    SubqueryExpr, UnaryExpr, ValueType, VectorMatching, VectorSelector,
 };
 
 use crate::error::{Error, Result};
@@ -50,6 +50,9 @@ pub struct Planner<'a> {
     /// Whether selectors planned now read histograms with on-the-fly counter-reset hints
     /// (Prometheus's `detectHistogramStatsDecoding`).
     histogram_stats: HistogramStats,
+    /// The position of the range argument being planned for a function of
+    /// [`AT_DRIFTING_FUNCTIONS`], whose `@` time drifts with the steps.
+    drifting_at: Option<PosRange>,
 }
 
 impl<'a> Planner<'a> {
@@ -69,6 +72,7 @@ impl<'a> Planner<'a> {
             data_range: None,
             enclosing_func: None,
             histogram_stats: HistogramStats::Unset,
+            drifting_at: None,
         }
     }
 
@@ -137,6 +141,27 @@ impl<'a> Planner<'a> {
         Ok(DataTime { at, offset })
     }
 
+    /// [`Planner::data_time`] of the range selector or subquery at `pos`. As the range
+    /// argument of a function of [`AT_DRIFTING_FUNCTIONS`], its `@` time is the data time of
+    /// the grid's first step only and moves on with the steps: Prometheus turns `@ t` into
+    /// the offset `start - t` once per (sub)query grid, and only step-invariant expressions,
+    /// which these calls are not, are evaluated at the first step alone.
+    fn range_data_time(
+        &self,
+        pos: PosRange,
+        at: Option<AtModifier>,
+        offset: Option<&DurationExpr>,
+    ) -> Result<DataTime> {
+        let dt = self.data_time(at, offset)?;
+        Ok(match dt.at {
+            Some(at) if self.drifting_at == Some(pos) => DataTime {
+                at: None,
+                offset: dt.offset.saturating_add(self.current.start.saturating_sub(at)),
+            },
+            _ => dt,
+        })
+    }
+
     /// The source of a selector whose steps read `(d - before, d + after]` around each data
     /// time `d`.
     fn source(
@@ -184,7 +209,7 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_matrix_selector(&mut self, ms: &MatrixSelector) -> Result<Operator> {
-        let dt = self.data_time(ms.selector.at, ms.selector.offset.as_ref())?;
+        let dt = self.range_data_time(ms.pos, ms.selector.at, ms.selector.offset.as_ref())?;
         let range = self.duration(&ms.range)?;
         let lookback = self.options.lookback_delta_ms;
         let extension = match ms.mode {
@@ -215,7 +240,7 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_subquery(&mut self, sq: &SubqueryExpr) -> Result<Operator> {
-        let dt = self.data_time(sq.at, sq.offset.as_ref())?;
+        let dt = self.range_data_time(sq.pos, sq.at, sq.offset.as_ref())?;
         let range = self.duration(&sq.range)?;
         let step = match &sq.step {
             Some(s) => self.duration(s)?,
@@ -225,10 +250,20 @@ impl<'a> Planner<'a> {
             return Err(Error::bad_data(format!("subquery step must be positive, got {step}ms")));
         }
         let outer = self.current;
-        self.current = subquery_steps(&outer, dt, range, step);
+        let grid = subquery_steps(&outer, dt, range, step);
+        // With an empty grid the inner expression is still planned, on a dummy one-step grid,
+        // so that planning errors surface; it is never evaluated.
+        let (_, last) = dt.span(&outer);
+        self.current = grid.unwrap_or(QueryTimeRange::range(last, last, step));
         let inner = self.with_stats(HistogramStats::Vetoed, |p| p.plan_instant(&sq.expr));
         self.current = outer;
-        Ok(Operator::Range(Box::new(subquery(inner?, outer, dt, range))))
+        let inner = inner?;
+        Ok(Operator::Range(Box::new(subquery(
+            grid.map(|_| inner),
+            outer,
+            dt,
+            range,
+        ))))
     }
 
     fn plan_unary(&mut self, u: &UnaryExpr) -> Result<Operator> {
@@ -353,7 +388,21 @@ impl<'a> Planner<'a> {
                     .get(&c.name)
                     .ok_or_else(|| Error::Internal(format!("function {:?} is not registered", c.name)))?;
                 let stats = self.histogram_stats.below_function(&c.name);
-                let op = self.with_stats(stats, |p| p.within(Some(&c.name), |p| def.factory.build(c, p)))?;
+                let drifting = AT_DRIFTING_FUNCTIONS
+                    .contains(&c.name.as_str())
+                    .then(|| {
+                        c.args
+                            .iter()
+                            .map(|a| a.unparen())
+                            .find(|a| a.value_type() == ValueType::Matrix)
+                    })
+                    .flatten()
+                    .map(Expr::pos);
+                let op = self.scoped(
+                    |p| &mut p.drifting_at,
+                    drifting,
+                    |p| p.with_stats(stats, |p| p.within(Some(&c.name), |p| def.factory.build(c, p))),
+                )?;
                 // A function that drops `__name__` can make label sets collide; Prometheus merges
                 // them (failing on a shared step) right there, not only at the query's top.
                 Ok(match op {
@@ -366,6 +415,12 @@ impl<'a> Planner<'a> {
         }
     }
 }
+
+/// The functions taking a range argument among Prometheus's `AtModifierUnsafeFunctions`
+/// (results that depend on the evaluation time even with pinned arguments): they are
+/// evaluated at every step, and their range argument's `@` drifts with the steps (see
+/// [`Planner::range_data_time`]).
+const AT_DRIFTING_FUNCTIONS: [&str; 1] = ["predict_linear"];
 
 /// Functions whose range argument may be `anchored` (Prometheus's `AnchoredSafeFunctions`):
 /// such windows hold samples outside their bounds, which only these functions expect.

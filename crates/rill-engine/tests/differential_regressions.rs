@@ -101,3 +101,84 @@ fn duplicates_on_the_one_side_fail_even_without_a_match() {
     let r = instant("nonexistent > on (x) k");
     assert!(r.is_ok(), "{r:?}");
 }
+
+#[test]
+fn subqueries_whose_range_holds_no_grid_point_never_evaluate_their_inner_expression() {
+    // Minimised from `rate(tan({job="api"})[15s:])`: at 1m, the 1m grid of `[15s:20s]` has
+    // 40s and 60s in (45s, 60s]; of `[10s:40s]` nothing in (50s, 60s], so Prometheus never
+    // evaluates `abs(...)` and the colliding label sets there cannot fail the query.
+    let r = instant("count_over_time(abs({__name__=~\"m.\"})[15s:20s])");
+    assert!(r.as_ref().is_err_and(|e| e.contains(DUPLICATE)), "{r:?}");
+    let r = instant("count_over_time(abs({__name__=~\"m.\"})[10s:40s])");
+    assert!(matches!(&r, Ok(QueryValue::Vector(v)) if v.is_empty()), "{r:?}");
+    // The same with `@`: (20s, 30s] holds no multiple of 40s.
+    let r = instant("count_over_time(abs({__name__=~\"m.\"})[10s:40s] @ 30)");
+    assert!(matches!(&r, Ok(QueryValue::Vector(v)) if v.is_empty()), "{r:?}");
+}
+
+/// The points `(t, v)` of each series of a range query over `square{}`, whose value at
+/// minute `m` (0..=10) is `m²`.
+fn range_over_squares(q: &str, start: i64, end: i64) -> Vec<Vec<(i64, f64)>> {
+    let mut s = MemoryStore::new();
+    let l = Labels::from_pairs([("__name__", "square")]);
+    for m in 0..=10i64 {
+        s.append(&l, Sample::float(m * M, (m * m) as f64)).unwrap_or_default();
+    }
+    let (e, _) = setup();
+    match e.range_query(&s, q, start, end, M).map(|r| r.value) {
+        Ok(QueryValue::Matrix(series)) => series
+            .into_iter()
+            .map(|s| s.floats.into_iter().map(|p| (p.t / M, p.f)).collect())
+            .collect(),
+        other => panic!("{q}: {other:?}"),
+    }
+}
+
+/// Whether two point lists agree in times and, within 1e-9, in values.
+fn same_points(a: &[Vec<(i64, f64)>], b: &[Vec<(i64, f64)>]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.0 == q.0 && (p.1 - q.1).abs() < 1e-9))
+}
+
+#[test]
+fn the_at_time_of_predict_linears_range_drifts_with_the_steps() {
+    // Minimised from `predict_linear(node_filesystem_size_bytes[1h] @ 1700004717, 3600)`:
+    // Prometheus reads `@ t` as the offset `start - t`, and predict_linear is not step
+    // invariant, so at step `s` its window ends at `t + (s - start)`: (2m, 4m] at 4m, whose
+    // regression (9 at 3m, 16 at 4m) gives 16 there; a window pinned at 3m would give 14.
+    let cases: [(&str, i64, i64, Vec<(i64, f64)>); 4] = [
+        (
+            "predict_linear(square[2m] @ 180, 0)",
+            3,
+            6,
+            vec![(3, 9.0), (4, 16.0), (5, 25.0), (6, 36.0)],
+        ),
+        // Windows (2m, 4m], (3m, 5m], (4m, 6m], each extrapolated 4m ahead.
+        (
+            "predict_linear(square[2m] @ 300 offset 1m, 0)",
+            8,
+            10,
+            vec![(8, 16.0 + 7.0 * 4.0), (9, 25.0 + 9.0 * 4.0), (10, 36.0 + 11.0 * 4.0)],
+        ),
+        // Past the data's end: (9m, 11m] at 9m holds one point, (10m, 12m] none.
+        (
+            "predict_linear(square[2m] @ 600, 0)",
+            8,
+            10,
+            vec![(8, 100.0 - 19.0 * 2.0)],
+        ),
+        // Other range functions keep a pinned window: `@` makes them step invariant.
+        (
+            "deriv(square[2m] @ 180)",
+            3,
+            5,
+            vec![(3, 5.0 / 60.0), (4, 5.0 / 60.0), (5, 5.0 / 60.0)],
+        ),
+    ];
+    for (q, start, end, want) in cases {
+        let got = range_over_squares(q, start * M, end * M);
+        assert!(same_points(&got, &[want.clone()]), "{q}: got {got:?}, want {want:?}");
+    }
+}

@@ -17,39 +17,44 @@ use crate::operators::window::{DataTime, RangeWindows, WindowSource};
 use crate::types::{QueryTimeRange, SeriesMetadata};
 
 /// The step grid the inner expression of a subquery is evaluated on, for outer steps
-/// `outer`. When the range holds no step, the grid has one step after the last window,
-/// whose points no window will contain.
-pub fn subquery_steps(outer: &QueryTimeRange, data_time: DataTime, range: i64, step: i64) -> QueryTimeRange {
+/// `outer`: every multiple of `step` in `(first - range, last]` of the data times.
+///
+/// `None` when that span holds no multiple of `step` (a range shorter than the step, seen
+/// from an instant query or an `@` time): Prometheus then never evaluates the inner
+/// expression, so none of its errors can surface, and every window is empty.
+pub fn subquery_steps(outer: &QueryTimeRange, data_time: DataTime, range: i64, step: i64) -> Option<QueryTimeRange> {
     let step = step.max(1);
     let (first, last) = data_time.span(outer);
     let low = first.saturating_sub(range);
     // The first multiple of `step` strictly after `low`.
     let start = (low.div_euclid(step) + 1).saturating_mul(step);
-    let end = if last >= start {
-        start.saturating_add(last.saturating_sub(start) / step * step)
-    } else {
-        start
-    };
-    QueryTimeRange {
+    (last >= start).then(|| QueryTimeRange {
         start,
-        end,
+        end: start.saturating_add(last.saturating_sub(start) / step * step),
         step,
         is_instant: false,
-    }
+    })
 }
 
-/// The series of a subquery's inner expression as window sources.
+/// The series of a subquery's inner expression as window sources; no series when the
+/// subquery's grid is empty (the inner expression is then never evaluated).
 pub struct SubquerySource {
-    inner: Box<dyn InstantVectorOperator>,
+    inner: Option<Box<dyn InstantVectorOperator>>,
 }
 
 impl WindowSource for SubquerySource {
     fn series_metadata(&mut self, cx: &mut QueryContext) -> Result<Vec<SeriesMetadata>> {
-        self.inner.series_metadata(cx)
+        match &mut self.inner {
+            Some(inner) => inner.series_metadata(cx),
+            None => Ok(Vec::new()),
+        }
     }
 
     fn next_stream(&mut self, cx: &mut QueryContext) -> Result<Option<Box<dyn SampleStream>>> {
-        let Some(mut d) = self.inner.next_series(cx)? else {
+        let Some(inner) = &mut self.inner else {
+            return Ok(None);
+        };
+        let Some(mut d) = inner.next_series(cx)? else {
             return Ok(None);
         };
         // As Prometheus does, explicit counter-reset hints become "unknown": the subquery's
@@ -68,14 +73,17 @@ impl WindowSource for SubquerySource {
     }
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
-        self.inner.finalize(cx)
+        match &mut self.inner {
+            Some(inner) => inner.finalize(cx),
+            None => Ok(()),
+        }
     }
 }
 
 /// A subquery: windows of `range` ms, at each outer step, over `inner` (which must have been
-/// planned on [`subquery_steps`]).
+/// planned on the grid of [`subquery_steps`]; `None` when that grid is empty).
 pub fn subquery(
-    inner: Box<dyn InstantVectorOperator>,
+    inner: Option<Box<dyn InstantVectorOperator>>,
     outer: QueryTimeRange,
     data_time: DataTime,
     range: i64,
@@ -91,19 +99,28 @@ mod tests {
     fn grid_is_aligned_and_left_open() {
         let dt = DataTime::default();
         // Instant query at 10m of x[5m:1m]: steps 6m..10m (5m itself is excluded).
-        let g = subquery_steps(&QueryTimeRange::instant(600_000), dt, 300_000, 60_000);
+        let grid = |t, range, step| subquery_steps(&QueryTimeRange::instant(t), dt, range, step);
+        let g = grid(600_000, 300_000, 60_000).unwrap();
         assert_eq!((g.start, g.end, g.step), (360_000, 600_000, 60_000));
         // Unaligned evaluation time.
-        let g = subquery_steps(&QueryTimeRange::instant(610_000), dt, 300_000, 60_000);
+        let g = grid(610_000, 300_000, 60_000).unwrap();
         assert_eq!((g.start, g.end), (360_000, 600_000));
         // Negative times align downwards like positive ones.
-        let g = subquery_steps(&QueryTimeRange::instant(0), dt, 330_000, 60_000);
+        let g = grid(0, 330_000, 60_000).unwrap();
         assert_eq!(g.start, -300_000);
+        // A range shorter than the step may hold no grid point at all: (597s, 612s].
+        assert_eq!(grid(612_000, 15_000, 60_000), None);
+        // (0, 15s] holds none either: windows are left-open.
+        assert_eq!(grid(15_000, 15_000, 60_000), None);
+        assert_eq!(
+            grid(60_000, 15_000, 60_000).map(|g| (g.start, g.end)),
+            Some((60_000, 60_000))
+        );
         let off = DataTime {
             at: Some(1_000_000),
             offset: 100_000,
         };
-        let g = subquery_steps(&QueryTimeRange::range(0, 50_000, 10_000), off, 60_000, 30_000);
+        let g = subquery_steps(&QueryTimeRange::range(0, 50_000, 10_000), off, 60_000, 30_000).unwrap();
         assert_eq!((g.start, g.end), (870_000, 900_000));
     }
 }
