@@ -256,3 +256,90 @@ fn a_second_serve_on_the_same_dir_fails_naming_it() {
     );
     first.stop();
 }
+
+/// A fake query API on a free loopback port: the `n`-th request (from 0) is answered with one
+/// series `{job="<job(n)>"}` of value 1 (a matrix for range queries, else a vector).
+fn fake_prometheus(job: fn(usize) -> &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            // Read the headers and the form body, then answer and close.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(read @ 1..) = stream.read(&mut buf) {
+                request.extend_from_slice(&buf[..read]);
+                let text = String::from_utf8_lossy(&request);
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(str::to_string)
+                        })
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let kind = if String::from_utf8_lossy(&request).contains("query_range") {
+                r#""matrix","result":[{"metric":{"job":"JOB"},"values":[[1700000000,"1"]]}]"#
+            } else {
+                r#""vector","result":[{"metric":{"job":"JOB"},"value":[1700000000,"1"]}]"#
+            };
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":{}}}}}"#,
+                kind.replace("JOB", job(n))
+            );
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn tee(reference: &str, test: &str) -> Output {
+    let queries = write("tee-queries.promql", "up\n");
+    rill(&[
+        "tee",
+        "--ref",
+        reference,
+        "--test",
+        test,
+        "--queries",
+        queries.to_str().unwrap(),
+        "--start",
+        "1700000000",
+        "--end",
+        "1700000000",
+        "--instant-times",
+        "1",
+        "--shrink-tries",
+        "0",
+    ])
+}
+
+#[test]
+fn tee_tells_a_mismatch_from_an_unstable_reference() {
+    let api = fake_prometheus(|_| "api");
+    let web = fake_prometheus(|_| "web");
+    let flipping = fake_prometheus(|n| if n % 2 == 0 { "api" } else { "web" });
+    let o = tee(&api, &api);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("1 queries, 1 passed, 0 failed (0 excluded, 0 with an unstable reference)\n"));
+    let o = tee(&api, &web);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("FAIL ["), "{}", stdout(&o));
+    // The reference answers `api` to the range query, then `web` on its repeat.
+    let o = tee(&flipping, &web);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).contains("UNSTABLE REFERENCE ["), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("1 queries, 0 passed, 0 failed (0 excluded, 1 with an unstable reference)\n"));
+}
