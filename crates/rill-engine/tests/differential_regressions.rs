@@ -134,6 +134,9 @@ fn range_over_squares(q: &str, start: i64, end: i64) -> Vec<Vec<(i64, f64)>> {
     }
 }
 
+/// A range query from minute to minute (step 1m) and the points (minute, value) it must give.
+type RangeCase = (&'static str, i64, i64, &'static [(i64, f64)]);
+
 /// Whether two point lists agree in times and, within 1e-9, in values.
 fn same_points(a: &[Vec<(i64, f64)>], b: &[Vec<(i64, f64)>]) -> bool {
     a.len() == b.len()
@@ -148,37 +151,32 @@ fn the_at_time_of_predict_linears_range_drifts_with_the_steps() {
     // Prometheus reads `@ t` as the offset `start - t`, and predict_linear is not step
     // invariant, so at step `s` its window ends at `t + (s - start)`: (2m, 4m] at 4m, whose
     // regression (9 at 3m, 16 at 4m) gives 16 there; a window pinned at 3m would give 14.
-    let cases: [(&str, i64, i64, Vec<(i64, f64)>); 4] = [
+    let cases: [RangeCase; 4] = [
         (
             "predict_linear(square[2m] @ 180, 0)",
             3,
             6,
-            vec![(3, 9.0), (4, 16.0), (5, 25.0), (6, 36.0)],
+            &[(3, 9.0), (4, 16.0), (5, 25.0), (6, 36.0)],
         ),
         // Windows (2m, 4m], (3m, 5m], (4m, 6m], each extrapolated 4m ahead.
         (
             "predict_linear(square[2m] @ 300 offset 1m, 0)",
             8,
             10,
-            vec![(8, 16.0 + 7.0 * 4.0), (9, 25.0 + 9.0 * 4.0), (10, 36.0 + 11.0 * 4.0)],
+            &[(8, 16.0 + 7.0 * 4.0), (9, 25.0 + 9.0 * 4.0), (10, 36.0 + 11.0 * 4.0)],
         ),
         // Past the data's end: (9m, 11m] at 9m holds one point, (10m, 12m] none.
-        (
-            "predict_linear(square[2m] @ 600, 0)",
-            8,
-            10,
-            vec![(8, 100.0 - 19.0 * 2.0)],
-        ),
+        ("predict_linear(square[2m] @ 600, 0)", 8, 10, &[(8, 100.0 - 19.0 * 2.0)]),
         // Other range functions keep a pinned window: `@` makes them step invariant.
         (
             "deriv(square[2m] @ 180)",
             3,
             5,
-            vec![(3, 5.0 / 60.0), (4, 5.0 / 60.0), (5, 5.0 / 60.0)],
+            &[(3, 5.0 / 60.0), (4, 5.0 / 60.0), (5, 5.0 / 60.0)],
         ),
     ];
     for (q, start, end, want) in cases {
         let got = range_over_squares(q, start * M, end * M);
-        assert!(same_points(&got, &[want.clone()]), "{q}: got {got:?}, want {want:?}");
+        assert!(same_points(&got, &[want.to_vec()]), "{q}: got {got:?}, want {want:?}");
     }
 }
