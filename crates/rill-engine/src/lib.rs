@@ -23,6 +23,7 @@ pub mod options;
 pub mod planner;
 pub mod registry;
 pub mod result;
+pub mod step_invariant;
 pub mod types;
 
 pub use annotations::{Annotation, AnnotationLevel, Annotations};

@@ -26,11 +26,12 @@ use crate::operators::literals::{NumberLiteral, StringLiteral};
 use crate::operators::selectors::{
     BoundaryPoints, HistogramStats, InstantMode, InstantSelector, SelectorSource, StorageHandle, range_selector,
 };
-use crate::operators::subquery::{subquery, subquery_steps};
+use crate::operators::subquery::{SubqueryGrid, subquery, subquery_steps};
 use crate::operators::unary::{NegateScalar, NegateVector};
 use crate::operators::window::{DataTime, WindowExtension};
 use crate::options::EngineOptions;
 use crate::registry::{ArgPlanner, FunctionRegistry};
+use crate::step_invariant::{AT_MODIFIER_UNSAFE_FUNCTIONS, is_step_invariant};
 use crate::types::QueryTimeRange;
 
 /// Plans one query.
@@ -50,9 +51,12 @@ pub struct Planner<'a> {
     /// Whether selectors planned now read histograms with on-the-fly counter-reset hints
     /// (Prometheus's `detectHistogramStatsDecoding`).
     histogram_stats: HistogramStats,
-    /// The position of the range argument being planned for a function of
-    /// [`AT_DRIFTING_FUNCTIONS`], whose `@` time drifts with the steps.
+    /// The position of the range argument being planned for an at-modifier-unsafe function
+    /// (`predict_linear`), whose `@` time drifts with the steps.
     drifting_at: Option<PosRange>,
+    /// Whether the subquery about to be planned is the root of an instant query, whose
+    /// answer is the subquery's points themselves.
+    bare_subquery: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -73,6 +77,7 @@ impl<'a> Planner<'a> {
             enclosing_func: None,
             histogram_stats: HistogramStats::Unset,
             drifting_at: None,
+            bare_subquery: false,
         }
     }
 
@@ -85,7 +90,10 @@ impl<'a> Planner<'a> {
     /// `anchored` / `smoothed` range selector returns the points at its bounds, as Prometheus's
     /// `extendFloats` (inside function calls the functions handle the bounds themselves).
     pub fn plan_root(&mut self, expr: &Expr) -> Result<Operator> {
-        let op = self.plan_expr(expr)?;
+        self.bare_subquery = matches!(expr.unparen(), Expr::Subquery(_)) && self.query.is_instant;
+        let op = self.plan_expr(expr);
+        self.bare_subquery = false;
+        let op = op?;
         match (expr.unparen(), op) {
             (Expr::MatrixSelector(ms), Operator::Range(r)) if ms.mode != RangeMode::Classic => Ok(Operator::Range(
                 Box::new(BoundaryPoints::new(r, ms.mode == RangeMode::Smoothed)),
@@ -141,25 +149,21 @@ impl<'a> Planner<'a> {
         Ok(DataTime { at, offset })
     }
 
-    /// [`Planner::data_time`] of the range selector or subquery at `pos`. As the range
-    /// argument of a function of [`AT_DRIFTING_FUNCTIONS`], its `@` time is the data time of
-    /// the grid's first step only and moves on with the steps: Prometheus turns `@ t` into
-    /// the offset `start - t` once per (sub)query grid, and only step-invariant expressions,
-    /// which these calls are not, are evaluated at the first step alone.
-    fn range_data_time(
-        &self,
-        pos: PosRange,
-        at: Option<AtModifier>,
-        offset: Option<&DurationExpr>,
-    ) -> Result<DataTime> {
-        let dt = self.data_time(at, offset)?;
-        Ok(match dt.at {
+    /// `dt`, the data time of the range selector or subquery at `pos`, as its windows move.
+    /// As the range argument of an at-modifier-unsafe function, its `@` time is the
+    /// data time of the grid's first step only and moves on with the steps: Prometheus turns
+    /// `@ t` into the offset `start - t` once per (sub)query grid, and only step-invariant
+    /// expressions, which these calls are not, are evaluated at the first step alone. (The
+    /// samples a drifting range selector reads stay those of `dt`: Prometheus selects them
+    /// for the `@` time.)
+    fn drifted(&self, pos: PosRange, dt: DataTime) -> DataTime {
+        match dt.at {
             Some(at) if self.drifting_at == Some(pos) => DataTime {
                 at: None,
                 offset: dt.offset.saturating_add(self.current.start.saturating_sub(at)),
             },
             _ => dt,
-        })
+        }
     }
 
     /// The source of a selector whose steps read `(d - before, d + after]` around each data
@@ -209,7 +213,7 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_matrix_selector(&mut self, ms: &MatrixSelector) -> Result<Operator> {
-        let dt = self.range_data_time(ms.pos, ms.selector.at, ms.selector.offset.as_ref())?;
+        let dt = self.data_time(ms.selector.at, ms.selector.offset.as_ref())?;
         let range = self.duration(&ms.range)?;
         let lookback = self.options.lookback_delta_ms;
         let extension = match ms.mode {
@@ -233,14 +237,15 @@ impl<'a> Planner<'a> {
         Ok(Operator::Range(Box::new(range_selector(
             source,
             self.current,
-            dt,
+            self.drifted(ms.pos, dt),
             range,
             extension,
         ))))
     }
 
     fn plan_subquery(&mut self, sq: &SubqueryExpr) -> Result<Operator> {
-        let dt = self.range_data_time(sq.pos, sq.at, sq.offset.as_ref())?;
+        let bare = std::mem::take(&mut self.bare_subquery);
+        let dt = self.drifted(sq.pos, self.data_time(sq.at, sq.offset.as_ref())?);
         let range = self.duration(&sq.range)?;
         let step = match &sq.step {
             Some(s) => self.duration(s)?,
@@ -250,18 +255,32 @@ impl<'a> Planner<'a> {
             return Err(Error::bad_data(format!("subquery step must be positive, got {step}ms")));
         }
         let outer = self.current;
-        let grid = subquery_steps(&outer, dt, range, step);
-        // With an empty grid the inner expression is still planned, on a dummy one-step grid,
-        // so that planning errors surface; it is never evaluated.
-        let (_, last) = dt.span(&outer);
-        self.current = grid.unwrap_or(QueryTimeRange::range(last, last, step));
+        let (grid, evaluated, windows) = match subquery_steps(&outer, dt, range, step) {
+            SubqueryGrid::Steps(grid) => (grid, true, dt),
+            SubqueryGrid::Empty { next } => {
+                // Planned on a one-step grid even when never evaluated, so that planning
+                // errors surface. A bare subquery shows the step-invariant point at `next`
+                // (after the evaluation time), as Prometheus's answer does.
+                let grid = QueryTimeRange::range(next, next, step);
+                let evaluated = is_step_invariant(&sq.expr);
+                let windows = match bare && evaluated {
+                    true => DataTime {
+                        at: Some(next),
+                        offset: 0,
+                    },
+                    false => dt,
+                };
+                (grid, evaluated, windows)
+            }
+        };
+        self.current = grid;
         let inner = self.with_stats(HistogramStats::Vetoed, |p| p.plan_instant(&sq.expr));
         self.current = outer;
         let inner = inner?;
         Ok(Operator::Range(Box::new(subquery(
-            grid.map(|_| inner),
+            evaluated.then_some(inner),
             outer,
-            dt,
+            windows,
             range,
         ))))
     }
@@ -388,7 +407,7 @@ impl<'a> Planner<'a> {
                     .get(&c.name)
                     .ok_or_else(|| Error::Internal(format!("function {:?} is not registered", c.name)))?;
                 let stats = self.histogram_stats.below_function(&c.name);
-                let drifting = AT_DRIFTING_FUNCTIONS
+                let drifting = AT_MODIFIER_UNSAFE_FUNCTIONS
                     .contains(&c.name.as_str())
                     .then(|| {
                         c.args
@@ -415,12 +434,6 @@ impl<'a> Planner<'a> {
         }
     }
 }
-
-/// The functions taking a range argument among Prometheus's `AtModifierUnsafeFunctions`
-/// (results that depend on the evaluation time even with pinned arguments): they are
-/// evaluated at every step, and their range argument's `@` drifts with the steps (see
-/// [`Planner::range_data_time`]).
-const AT_DRIFTING_FUNCTIONS: [&str; 1] = ["predict_linear"];
 
 /// Functions whose range argument may be `anchored` (Prometheus's `AnchoredSafeFunctions`):
 /// such windows hold samples outside their bounds, which only these functions expect.

@@ -103,7 +103,7 @@ fn duplicates_on_the_one_side_fail_even_without_a_match() {
 }
 
 #[test]
-fn subqueries_whose_range_holds_no_grid_point_never_evaluate_their_inner_expression() {
+fn subqueries_whose_range_holds_no_grid_point_evaluate_only_step_invariant_inner_expressions() {
     // Minimised from `rate(tan({job="api"})[15s:])`: at 1m, the 1m grid of `[15s:20s]` has
     // 40s and 60s in (45s, 60s]; of `[10s:40s]` nothing in (50s, 60s], so Prometheus never
     // evaluates `abs(...)` and the colliding label sets there cannot fail the query.
@@ -111,9 +111,38 @@ fn subqueries_whose_range_holds_no_grid_point_never_evaluate_their_inner_express
     assert!(r.as_ref().is_err_and(|e| e.contains(DUPLICATE)), "{r:?}");
     let r = instant("count_over_time(abs({__name__=~\"m.\"})[10s:40s])");
     assert!(matches!(&r, Ok(QueryValue::Vector(v)) if v.is_empty()), "{r:?}");
-    // The same with `@`: (20s, 30s] holds no multiple of 40s.
+    // The same with `@` on the subquery: (20s, 30s] holds no multiple of 40s.
     let r = instant("count_over_time(abs({__name__=~\"m.\"})[10s:40s] @ 30)");
     assert!(matches!(&r, Ok(QueryValue::Vector(v)) if v.is_empty()), "{r:?}");
+    // A step-invariant inner expression is evaluated once, at the first grid step (80s),
+    // even so: its errors surface, and a bare subquery shows that point, after the
+    // evaluation time (minimised from `vector(18)[2m:5m]` and `up @ start()[15s:]`).
+    let dup = "found duplicate series for the match group {} on the right hand-side";
+    let r = instant("count_over_time((m1 @ 60 + on () n @ 60)[10s:40s])");
+    assert!(r.as_ref().is_err_and(|e| e.contains(dup)), "{r:?}");
+    let r = instant("count_over_time((m1 + on () n)[10s:40s])");
+    assert!(matches!(&r, Ok(QueryValue::Vector(v)) if v.is_empty()), "{r:?}");
+    let r = instant("vector(18)[10s:40s]");
+    let points = match &r {
+        Ok(QueryValue::Matrix(m)) => m
+            .iter()
+            .map(|s| (s.labels.clone(), s.floats.clone()))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(points.len(), 1, "{r:?}");
+    assert_eq!(points[0].0, Labels::default());
+    assert_eq!(
+        points[0].1.iter().map(|p| (p.t, p.f)).collect::<Vec<_>>(),
+        [(80_000, 18.0)]
+    );
+    let r = instant("m1 @ 60 [10s:40s]");
+    assert!(
+        matches!(&r, Ok(QueryValue::Matrix(m)) if m.len() == 1 && m[0].floats.len() == 1),
+        "{r:?}"
+    );
+    let r = instant("m1[10s:40s]");
+    assert!(matches!(&r, Ok(QueryValue::Matrix(m)) if m.is_empty()), "{r:?}");
 }
 
 /// The points `(t, v)` of each series of a range query over `square{}`, whose value at
@@ -147,26 +176,26 @@ fn same_points(a: &[Vec<(i64, f64)>], b: &[Vec<(i64, f64)>]) -> bool {
 
 #[test]
 fn the_at_time_of_predict_linears_range_drifts_with_the_steps() {
-    // Minimised from `predict_linear(node_filesystem_size_bytes[1h] @ 1700004717, 3600)`:
+    // Minimised from `predict_linear(node_memory_MemAvailable_bytes[1m] @ start(), -300)`:
     // Prometheus reads `@ t` as the offset `start - t`, and predict_linear is not step
-    // invariant, so at step `s` its window ends at `t + (s - start)`: (2m, 4m] at 4m, whose
-    // regression (9 at 3m, 16 at 4m) gives 16 there; a window pinned at 3m would give 14.
-    let cases: [RangeCase; 4] = [
+    // invariant, so at step `s` its window ends at `t + (s - start)`; the samples stay those
+    // selected for `@ t`, so each window holds fewer of them, and none from `t + range` on.
+    let cases: [RangeCase; 3] = [
+        // (0m, 3m] at 3m: 1, 4, 9 at 1m, 2m, 3m: slope 4/min, 26/3 at 3m. (1m, 4m] at 4m: 4
+        // and 9 only: 14 at 4m (a window pinned at 3m would give 38/3). (2m, 5m]: one point.
         (
-            "predict_linear(square[2m] @ 180, 0)",
+            "predict_linear(square[3m] @ 180, 0)",
             3,
-            6,
-            &[(3, 9.0), (4, 16.0), (5, 25.0), (6, 36.0)],
+            5,
+            &[(3, 26.0 / 3.0), (4, 14.0)],
         ),
-        // Windows (2m, 4m], (3m, 5m], (4m, 6m], each extrapolated 4m ahead.
+        // Windows (2m, 4m] then (3m, 5m] over the samples of (2m, 4m]; extrapolated 4m ahead.
         (
             "predict_linear(square[2m] @ 300 offset 1m, 0)",
             8,
             10,
-            &[(8, 16.0 + 7.0 * 4.0), (9, 25.0 + 9.0 * 4.0), (10, 36.0 + 11.0 * 4.0)],
+            &[(8, 16.0 + 7.0 * 4.0)],
         ),
-        // Past the data's end: (9m, 11m] at 9m holds one point, (10m, 12m] none.
-        ("predict_linear(square[2m] @ 600, 0)", 8, 10, &[(8, 100.0 - 19.0 * 2.0)]),
         // Other range functions keep a pinned window: `@` makes them step invariant.
         (
             "deriv(square[2m] @ 180)",

@@ -4,27 +4,12 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use rill_engine::step_invariant::AT_MODIFIER_UNSAFE_FUNCTIONS;
 use rill_promql::{AtModifier, Expr};
 
-/// Functions whose result depends on the evaluation time even with pinned arguments
-/// (Prometheus's `AtModifierUnsafeFunctions`, plus the query-context functions).
-const AT_UNSAFE_FUNCTIONS: &[&str] = &[
-    "time",
-    "timestamp",
-    "start",
-    "end",
-    "range",
-    "step",
-    "predict_linear",
-    "minute",
-    "hour",
-    "day_of_week",
-    "day_of_month",
-    "day_of_year",
-    "days_in_month",
-    "month",
-    "year",
-];
+/// The query-context functions, which depend on the query, not on their (absent) arguments:
+/// like Prometheus's `AtModifierUnsafeFunctions`, they make an `@`-pinned variant unsafe.
+const QUERY_CONTEXT_FUNCTIONS: [&str; 4] = ["start", "end", "range", "step"];
 
 static QUERY_CONTEXT_FUNCS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(start|end|range|step)\(\)").ok());
 
@@ -82,7 +67,8 @@ fn pin(e: &mut Expr, t: i64) -> bool {
             pin(&mut a.expr, t) & param_ok
         }
         Expr::Call(c) => {
-            let safe = !AT_UNSAFE_FUNCTIONS.contains(&c.name.as_str());
+            let name = c.name.as_str();
+            let safe = !AT_MODIFIER_UNSAFE_FUNCTIONS.contains(&name) && !QUERY_CONTEXT_FUNCTIONS.contains(&name);
             c.args.iter_mut().fold(safe, |ok, a| pin(a, t) & ok)
         }
     }
