@@ -46,10 +46,29 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// The UTC calendar fields of Unix time `secs` (days-from-civil inverse, Howard Hinnant's algorithm).
+/// Seconds from Go's absolute time zero to the Unix epoch (`unixToInternal -
+/// absoluteToInternal` in Go's `time` package; a multiple of a day).
+const UNIX_TO_ABSOLUTE: i64 = 9_223_372_028_715_321_600;
+
+/// Go's `int64(f)` on amd64: truncation toward zero, and `i64::MIN` for NaN and values out of
+/// range (Rust's `as` saturates instead, and gives 0 for NaN).
+pub fn go_int64(f: f64) -> i64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-TWO_63..TWO_63).contains(&f) {
+        i64::MIN
+    } else {
+        f as i64
+    }
+}
+
+/// The UTC calendar fields of Unix time `secs` as Go's `time.Unix(secs, 0).UTC()` has them:
+/// Go counts unsigned seconds from its absolute zero, so times more than ~292 billion years
+/// from now wrap around (`day_of_month(NaN)` is 4 in Prometheus). Days to date by Howard
+/// Hinnant's algorithm.
 pub fn civil(secs: i64) -> Civil {
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
+    let abs = (secs as u64).wrapping_add(UNIX_TO_ABSOLUTE as u64);
+    let days = (abs / 86_400) as i64 - UNIX_TO_ABSOLUTE / 86_400;
+    let sod = (abs % 86_400) as i64;
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -71,9 +90,9 @@ pub fn civil(secs: i64) -> Civil {
     }
 }
 
-/// Applies a date field to a sample value (Unix seconds, truncated like Go's `int64(f)`).
+/// Applies a date field to a sample value (Unix seconds, converted like Go's `int64(f)`).
 fn date_fn(field: DateField) -> impl Fn(f64, &[f64]) -> Option<f64> + Send + Sync {
-    move |v, _| Some(field(&civil(v as i64)))
+    move |v, _| Some(field(&civil(go_int64(v))))
 }
 
 /// Reads one field of a date as a float.
@@ -134,5 +153,24 @@ mod tests {
         // 1969-12-31T23:59:59Z.
         let c = civil(-1);
         assert_eq!((c.year, c.month, c.day, c.hour, c.weekday), (1969, 12, 31, 23, 3));
+        // 0001-01-01, a Monday.
+        let c = civil(-62_135_596_800);
+        assert_eq!((c.year, c.month, c.day, c.weekday, c.yday), (1, 1, 1, 1, 1));
+    }
+
+    #[test]
+    fn out_of_range_times_wrap_as_in_go() {
+        // Go's int64(NaN) and int64(±Inf) are math.MinInt64, whose date Go computes after
+        // wrapping around its absolute zero: Prometheus 2.42 answers day_of_month(NaN) with 4.
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e19] {
+            assert_eq!(go_int64(v), i64::MIN, "{v}");
+        }
+        assert_eq!((go_int64(-1.9), go_int64(1e18)), (-1, 1_000_000_000_000_000_000));
+        let c = civil(i64::MIN);
+        assert_eq!((c.year, c.month, c.day), (292_277_026_596, 12, 4));
+        let c = civil(i64::MAX);
+        assert_eq!((c.year, c.month, c.day), (292_277_026_596, 12, 4));
+        let c = civil(1_000_000_000_000_000);
+        assert_eq!((c.year, c.month, c.day), (31_690_708, 7, 5));
     }
 }
