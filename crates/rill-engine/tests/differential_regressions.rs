@@ -209,3 +209,18 @@ fn the_at_time_of_predict_linears_range_drifts_with_the_steps() {
         assert!(same_points(&got, &[want.to_vec()]), "{q}: got {got:?}, want {want:?}");
     }
 }
+
+#[test]
+fn topk_with_no_k_above_zero_still_evaluates_its_operand() {
+    // Minimised from `scalar(topk(0, resets({__name__=~"node.*"}[30s])))`: Prometheus
+    // evaluates the operand before looking at k, so its colliding label sets fail the query.
+    for q in [
+        "topk(0, abs({__name__=~\"m.\"}))",
+        "bottomk(-1, rate({__name__=~\"m.\"}[2m]))",
+    ] {
+        let r = instant(q);
+        assert!(r.as_ref().is_err_and(|e| e.contains(DUPLICATE)), "{q}: {r:?}");
+    }
+    let r = instant("topk(0, abs(m1))");
+    assert!(matches!(&r, Ok(QueryValue::Vector(v)) if v.is_empty()), "{r:?}");
+}

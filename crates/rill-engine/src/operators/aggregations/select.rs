@@ -26,6 +26,7 @@ use crate::declare_pool;
 use crate::error::{Error, Result};
 use crate::memory::{MemoryTracker, PooledVec};
 use crate::operator::{InstantVectorOperator, ScalarOperator};
+use crate::operators::buffer::drain;
 use crate::types::{FPoint, HPoint, InstantVectorSeriesData, QueryTimeRange, ScalarData, SeriesMetadata};
 
 /// A kept sample: which input series, and its value.
@@ -386,6 +387,8 @@ impl InstantVectorOperator for Selection {
 
     fn finalize(&mut self, cx: &mut QueryContext) -> Result<()> {
         self.param.finalize(cx)?;
+        // With every k below 1 no series is read; Prometheus still evaluates the operand.
+        drain(self.inner.as_mut(), cx)?;
         self.inner.finalize(cx)
     }
 }
