@@ -77,8 +77,25 @@ pub struct TeeArgs {
 
 /// One excusing pattern.
 struct Exclusion {
+    /// Matched against the minimised query.
     pattern: Regex,
+    /// When set, every difference of the query (as printed) must match it too.
+    differences: Option<Regex>,
+    /// The cited change.
     cause: String,
+}
+
+impl Exclusion {
+    /// Whether this exclusion excuses a query minimised to `minimised` with differences `found`.
+    fn excuses(&self, minimised: &str, found: &[Found]) -> bool {
+        self.pattern.is_match(minimised)
+            && self.differences.as_ref().is_none_or(|d| {
+                found
+                    .iter()
+                    .flat_map(|(_, diffs)| diffs)
+                    .all(|diff| d.is_match(&diff.to_string()))
+            })
+    }
 }
 
 /// The differences of one API query of a checked query, with its label.
@@ -99,9 +116,22 @@ fn format_found(found: &[Found], max: usize, indent: &str) -> String {
     out
 }
 
-/// How many times the reference is asked each query of a mismatch to tell an unstable
-/// reference answer (see `Tee::reference_is_unstable`).
-const REFERENCE_REPEATS: usize = 4;
+/// How many more times the reference is asked each API query of a mismatch to tell an
+/// unstable reference answer (see `Tee::reference_is_unstable`).
+const REFERENCE_REPEATS: usize = 8;
+
+/// What [`Tee::check`] found for one query.
+#[derive(Default)]
+struct Checked {
+    /// The differences of each API query (labelled `range` or `instant @T`) that has any.
+    diffs: Vec<Found>,
+    /// The reference's answers, one per API query.
+    references: Vec<Reply>,
+    /// The summed latencies of the reference.
+    ref_time: Duration,
+    /// The summed latencies of the server under test.
+    test_time: Duration,
+}
 
 /// The state of a run: servers, client, the runtime that drives it, and the query times.
 struct Tee<'a> {
@@ -135,16 +165,23 @@ fn instant_times(start: i64, end: i64, step: i64, count: usize) -> Vec<i64> {
     }
 }
 
-/// Reads `REGEX<TAB>cause` lines (`#` comments and blank lines skipped).
+/// Reads `QUERY-REGEX<TAB>cause` and `QUERY-REGEX<TAB>DIFFERENCE-REGEX<TAB>cause` lines (`#`
+/// comments and blank lines skipped).
 fn read_exclusions(path: &Path) -> Result<Vec<Exclusion>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let regex = |pattern: &str| Regex::new(pattern).with_context(|| format!("bad exclusion regex {pattern:?}"));
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let (pattern, cause) = l.split_once('\t').unwrap_or((l, ""));
-            let pattern = Regex::new(pattern).with_context(|| format!("bad exclusion regex {pattern:?}"))?;
+            let fields: Vec<&str> = l.split('\t').collect();
+            let (pattern, differences, cause) = match fields[..] {
+                [p, d, c] => (p, Some(d), c),
+                [p, c] => (p, None, c),
+                _ => (l, None, ""),
+            };
             Ok(Exclusion {
-                pattern,
+                pattern: regex(pattern)?,
+                differences: differences.map(regex).transpose()?,
                 cause: cause.trim().to_string(),
             })
         })
@@ -184,18 +221,17 @@ impl Tee<'_> {
         requests
     }
 
-    /// Whether the reference answers `query` differently when asked again. Prometheus's
-    /// series order out of a range evaluation is Go's random map order, so, say, `bottomk`
-    /// ties over a subquery pick other series from run to run; a mismatch with an answer that
+    /// Whether the reference answers `query` differently when asked again than it did in
+    /// `first` (its answers in [`Tee::check`]). Prometheus's series order out of a range
+    /// evaluation is Go's map order, randomised per evaluation, so, say, `bottomk` ties over a
+    /// subquery may pick other series from run to run; a mismatch with an answer that
     /// changes by itself says nothing about the server under test.
-    fn reference_is_unstable(&self, query: &str) -> Result<bool> {
-        let a = self.args;
-        for q in &self.requests(query) {
+    fn reference_is_unstable(&self, query: &str, first: &[Reply]) -> Result<bool> {
+        for (q, first) in self.requests(query).iter().zip(first) {
             let ordered = matches!(q, TeeQuery::Instant { .. }) && is_sorted_query(query);
-            let first = self.runtime.block_on(self.client.query(&a.reference, q))?;
-            for _ in 1..REFERENCE_REPEATS {
-                let again = self.runtime.block_on(self.client.query(&a.reference, q))?;
-                if !compare_replies(&first, &again, ordered, CompareOptions::default()).is_empty() {
+            for _ in 0..REFERENCE_REPEATS {
+                let again = self.runtime.block_on(self.client.query(&self.args.reference, q))?;
+                if !compare_replies(first, &again, ordered, CompareOptions::default()).is_empty() {
                     return Ok(true);
                 }
             }
@@ -203,15 +239,14 @@ impl Tee<'_> {
         Ok(false)
     }
 
-    /// Runs `query` as the range query and every instant query; the differences of each
-    /// (labelled `range` or `instant @T`) that has any, and the summed latencies of each side.
-    fn check(&self, query: &str) -> Result<(Vec<Found>, Duration, Duration)> {
+    /// Runs `query` as the range query and every instant query on both servers.
+    fn check(&self, query: &str) -> Result<Checked> {
         let a = self.args;
-        let (mut diffs, mut ref_time, mut test_time) = (Vec::new(), Duration::ZERO, Duration::ZERO);
+        let mut checked = Checked::default();
         for q in &self.requests(query) {
             let (r, t): (Reply, Reply) = self.runtime.block_on(self.client.run(&a.reference, &a.test, q))?;
-            ref_time += r.latency;
-            test_time += t.latency;
+            checked.ref_time += r.latency;
+            checked.test_time += t.latency;
             let ordered = matches!(q, TeeQuery::Instant { .. }) && is_sorted_query(query);
             let found = compare_replies(&r, &t, ordered, CompareOptions::default());
             if !found.is_empty() {
@@ -219,10 +254,11 @@ impl Tee<'_> {
                     TeeQuery::Range { .. } => "range".to_string(),
                     TeeQuery::Instant { time, .. } => format!("instant @{time}"),
                 };
-                diffs.push((label, found));
+                checked.diffs.push((label, found));
             }
+            checked.references.push(r);
         }
-        Ok((diffs, ref_time, test_time))
+        Ok(checked)
     }
 
     /// The smallest variant of `query` that still differs in a way `found` does (so the
@@ -233,7 +269,7 @@ impl Tee<'_> {
             return query.to_string();
         }
         let wanted = kinds(found);
-        let still_differs = |q: &str| self.check(q).is_ok_and(|(d, _, _)| !kinds(&d).is_disjoint(&wanted));
+        let still_differs = |q: &str| self.check(q).is_ok_and(|c| !kinds(&c.diffs).is_disjoint(&wanted));
         shrink(query, &ParseOptions::default(), self.args.shrink_tries, still_differs).query
     }
 
@@ -317,7 +353,12 @@ fn tee(args: &TeeArgs) -> Result<bool> {
     };
     let (mut passed, mut failed, mut excluded, mut unstable) = (0usize, 0usize, 0usize, 0usize);
     for (origin, query) in &queries {
-        let (diffs, ref_time, test_time) = tee.check(query)?;
+        let Checked {
+            diffs,
+            references,
+            ref_time,
+            test_time,
+        } = tee.check(query)?;
         let times = format!("ref {:.1} ms, test {:.1} ms", ms(ref_time), ms(test_time));
         let status = if diffs.is_empty() {
             passed += 1;
@@ -325,14 +366,14 @@ fn tee(args: &TeeArgs) -> Result<bool> {
                 println!("PASS [{origin}] ({times}) {query}");
             }
             "pass"
-        } else if tee.reference_is_unstable(query)? {
+        } else if tee.reference_is_unstable(query, &references)? {
             unstable += 1;
             println!("UNSTABLE REFERENCE [{origin}] ({times}) {query}");
             print!("{}", format_found(&diffs, 2, "    "));
             "unstable"
         } else {
             let minimised = tee.minimise(query, &diffs);
-            let excuse = exclusions.iter().find(|e| e.pattern.is_match(&minimised));
+            let excuse = exclusions.iter().find(|e| e.excuses(&minimised, &diffs));
             let word = if excuse.is_some() { "EXCLUDED" } else { "FAIL" };
             println!("{word} [{origin}] ({times}) {query}");
             print!("{}", format_found(&diffs, 4, "    "));
@@ -344,7 +385,7 @@ fn tee(args: &TeeArgs) -> Result<bool> {
             } else {
                 failed += 1;
                 if let Some(path) = &args.regressions {
-                    let (min_diffs, _, _) = tee.check(&minimised)?;
+                    let min_diffs = tee.check(&minimised)?.diffs;
                     append_regression(path, origin, query, &minimised, &min_diffs)?;
                 }
                 "fail"
@@ -370,6 +411,7 @@ fn tee(args: &TeeArgs) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rill_server::tee::Side;
 
     #[test]
     fn instant_times_stay_on_the_range_grid() {
@@ -394,7 +436,23 @@ mod tests {
             ex.iter()
                 .all(|e| e.pattern.is_match("rate(x[5m])") && e.cause == "PR #13725")
         );
+        // With a difference regex, every difference must match it.
+        std::fs::write(&path, "<\tonly test failed: .*multiple matches\t3.x operators.test\n").ok();
+        let ex = read_exclusions(&path).unwrap_or_default();
+        let failed = |message: &str| Difference::Error {
+            side: Side::Test,
+            message: message.to_string(),
+        };
+        let found = |d: Vec<Difference>| vec![("range".to_string(), d)];
+        let multiple = failed("execution: multiple matches for labels");
+        assert_eq!(ex.len(), 1);
+        assert_eq!(ex[0].cause, "3.x operators.test");
+        assert!(ex[0].excuses("a < b", &found(vec![multiple.clone()])));
+        assert!(!ex[0].excuses("a + b", &found(vec![multiple.clone()])));
+        assert!(!ex[0].excuses("a < b", &found(vec![multiple, failed("other")])));
         std::fs::write(&path, "(\tbad\n").ok();
+        assert!(read_exclusions(&path).is_err());
+        std::fs::write(&path, "a\t(\tbad difference regex\n").ok();
         assert!(read_exclusions(&path).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }
