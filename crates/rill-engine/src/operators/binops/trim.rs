@@ -29,7 +29,9 @@ fn fraction_below(b: &Bucket, x: f64, linear: bool, positive: bool) -> f64 {
     if linear {
         return (x - b.lower) / (b.upper - b.lower);
     }
-    let (lo, hi, v) = (b.lower.abs().log2(), b.upper.abs().log2(), x.abs().log2());
+    // Go's `math.Log2`, as Prometheus computes it (libm's differs in the last bit).
+    let log2 = crate::functions::go_math::log2;
+    let (lo, hi, v) = (log2(b.lower.abs()), log2(b.upper.abs()), log2(x.abs()));
     if positive {
         (v - lo) / (hi - lo)
     } else {
