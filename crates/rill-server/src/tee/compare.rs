@@ -3,6 +3,11 @@
 //! sets, the same timestamps per series and values equal within the tolerances (NaN equals
 //! NaN, infinities exactly); scalars and strings likewise; for a top-level `sort()` /
 //! `sort_desc()` instant query also the same value order (labels may break ties differently).
+//!
+//! One addition to promcompare's rules: label values that are numbers (what `count_values`
+//! makes of sample values) compare within the same tolerances, so that a series found on one
+//! side only is paired with one whose label sets differ only there. Otherwise a last-bit
+//! difference, which values are allowed, would fail as soon as `count_values` prints it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +48,17 @@ impl CompareOptions {
             return x == y;
         }
         (x - y).abs() <= (self.rtol * x.abs().max(y.abs())).max(self.atol)
+    }
+}
+
+impl CompareOptions {
+    /// Whether two label sets have the same names and, per name, equal values or values that
+    /// are both numbers equal within the tolerances.
+    fn labels_close(&self, a: &Labels, b: &Labels) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|((an, av), (bn, bv))| {
+                an == bn && (av == bv || (parse_float(av).is_ok() && self.values_equal(av, bv)))
+            })
     }
 }
 
@@ -108,9 +124,17 @@ pub fn compare_data(reference: &Value, test: &Value, ordered: bool, opts: Compar
         "vector" | "matrix" => {
             let rs = index_series(r, Side::Reference, &mut diffs);
             let ts = index_series(t, Side::Test, &mut diffs);
-            for (labels, (rv, rh)) in &rs {
-                match ts.get(labels) {
-                    Some((tv, th)) => {
+            let mut test_only: Vec<&String> = ts.keys().filter(|k| !rs.contains_key(*k)).collect();
+            for (labels, (r_labels, (rv, rh))) in &rs {
+                let other = ts.get(labels).or_else(|| {
+                    let i = test_only.iter().position(|k| {
+                        ts.get(*k)
+                            .is_some_and(|(t_labels, _)| opts.labels_close(r_labels, t_labels))
+                    })?;
+                    ts.get(test_only.remove(i))
+                });
+                match other {
+                    Some((_, (tv, th))) => {
                         compare_points(labels, rv, tv, true, opts, &mut diffs);
                         compare_points(labels, rh, th, false, opts, &mut diffs);
                     }
@@ -120,7 +144,7 @@ pub fn compare_data(reference: &Value, test: &Value, ordered: bool, opts: Compar
                     }),
                 }
             }
-            for labels in ts.keys().filter(|k| !rs.contains_key(*k)) {
+            for labels in test_only {
                 diffs.push(Difference::OnlyIn {
                     side: Side::Test,
                     labels: labels.clone(),
@@ -155,11 +179,24 @@ type Point = (f64, String);
 /// Float points and histogram points of one series.
 type Points = (Vec<Point>, Vec<Point>);
 
-/// The series of a vector or matrix result by their printed label set; duplicates are noted.
-fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTreeMap<String, Points> {
+/// A series' label pairs, sorted by name.
+type Labels = BTreeMap<String, String>;
+
+/// The series of a vector or matrix result (labels and points) by their printed label set;
+/// duplicates are noted.
+fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTreeMap<String, (Labels, Points)> {
     let mut out = BTreeMap::new();
     for s in result.as_array().map(Vec::as_slice).unwrap_or_default() {
         let labels = format_labels(s.get("metric"));
+        let pairs: Labels = s
+            .get("metric")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
         let list = |key: &str| -> Vec<(f64, String)> {
             s.get(key)
                 .and_then(Value::as_array)
@@ -171,7 +208,7 @@ fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTre
         floats.extend(single("value"));
         let mut hists = list("histograms");
         hists.extend(single("histogram"));
-        if out.insert(labels.clone(), (floats, hists)).is_some() {
+        if out.insert(labels.clone(), (pairs, (floats, hists))).is_some() {
             diffs.push(Difference::DuplicateSeries { side, labels });
         }
     }

@@ -223,3 +223,32 @@ fn replies_agree_when_both_fail() {
         }]
     );
 }
+
+#[test]
+fn numeric_label_values_compare_within_tolerances() {
+    let counts = |values: &[&str]| -> Value {
+        let result: Vec<Value> = values
+            .iter()
+            .map(|v| json!({"metric": {"value": v, "job": "a"}, "value": [10.0, "1"]}))
+            .collect();
+        json!({"resultType": "vector", "result": result})
+    };
+    // count_values of values one ulp apart: the same series.
+    let (a, b) = both(
+        &counts(&["0.4173891256656278", "2"]),
+        &counts(&["0.4173891256656279", "2"]),
+    );
+    assert!(a.is_empty() && b.is_empty(), "{a:?} {b:?}");
+    // Values far apart, or text labels, stay different series.
+    let (a, _) = both(&counts(&["0.41738"]), &counts(&["0.41739"]));
+    assert_eq!(a.len(), 2, "{a:?}");
+    let (a, _) = both(&counts(&["x"]), &counts(&["y"]));
+    assert_eq!(a.len(), 2, "{a:?}");
+    // A paired series still compares its points.
+    let one =
+        json!({"resultType": "vector", "result": [{"metric": {"value": "1.0000000000000002"}, "value": [10.0, "1"]}]});
+    let two = json!({"resultType": "vector", "result": [{"metric": {"value": "1"}, "value": [10.0, "2"]}]});
+    let (a, b) = both(&one, &two);
+    assert!(matches!(a.as_slice(), [Difference::Value { .. }]), "{a:?}");
+    assert!(matches!(b.as_slice(), [Difference::Value { .. }]), "{b:?}");
+}
