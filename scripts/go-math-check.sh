@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Brute-force check of Rill's ports of Go's math functions (crates/rill-engine/src/functions/
-# go_math) against Go itself: crates/rill-engine/tests/go_math/gen.go prints COUNT random inputs
+# Brute-force check of Rill's ports of Go's math functions (crates/rill-model/src/go_math)
+# against Go itself: crates/rill-model/tests/go_math/gen.go prints COUNT random inputs
 # per function with Go's outputs as float64 bits, over several magnitude ranges, and the
 # `go_math` integration test compares every line bit for bit (RILL_GO_MATH_VECTORS), printing
 # per-function mismatch counts. Needs Go (Debian: apt-get install golang-go, Go 1.19 as used to
@@ -14,13 +14,13 @@ COUNT=${1:-1000000}
 SEED=${2:-1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd crates/rill-engine/tests/go_math && go build -o "$tmp/gen" .)
-cargo test -q -p rill-engine --test go_math --no-run
+(cd crates/rill-model/tests/go_math && go build -o "$tmp/gen" .)
+cargo test -q -p rill-model --test go_math --no-run
 mkfifo "$tmp/vectors"
 "$tmp/gen" -random "$COUNT" -seed "$SEED" > "$tmp/vectors" &
 gen=$!
 status=0
-RILL_GO_MATH_VECTORS="$tmp/vectors" cargo test -q -p rill-engine --test go_math -- --nocapture || status=$?
+RILL_GO_MATH_VECTORS="$tmp/vectors" cargo test -q -p rill-model --test go_math -- --nocapture || status=$?
 # If the test died before opening the FIFO, the generator is still blocked on it.
 kill "$gen" 2>/dev/null || true
 wait "$gen" 2>/dev/null || true

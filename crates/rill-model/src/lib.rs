@@ -7,6 +7,7 @@
 //! implements those traits for tests, promqltest scripts and the demo dataset.
 
 pub mod error;
+pub mod go_math;
 pub mod histogram;
 pub mod kahan;
 pub mod labels;

@@ -20,7 +20,8 @@ pub mod common;
 pub mod date;
 pub mod elementwise;
 pub mod extended_rate;
-pub mod go_math;
+/// Go's `math` functions, bit for bit (in rill-model, whose histogram maths uses them too).
+pub use rill_model::go_math;
 pub mod histogram_annotations;
 pub mod histogram_over_time;
 pub mod histogram_quantile;

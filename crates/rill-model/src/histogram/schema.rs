@@ -78,7 +78,7 @@ pub fn exponential_bound(idx: i64, schema: i32) -> f64 {
         return ldexp(1.0, exp);
     }
     if schema > EXPONENTIAL_SCHEMA_MAX {
-        return (idx as f64 / 2f64.powi(schema.min(1000))).exp2();
+        return crate::go_math::exp2(idx as f64 / 2f64.powi(schema.min(1000)));
     }
     let schema_u = schema.unsigned_abs();
     let frac_idx = idx & ((1i64 << schema_u) - 1);

@@ -7,6 +7,7 @@
 
 use super::FloatHistogram;
 use super::iter::Bucket;
+use crate::go_math;
 use crate::kahan::kahan_inc;
 
 impl FloatHistogram {
@@ -89,12 +90,13 @@ impl FloatHistogram {
         if self.uses_custom_buckets() || (bucket.lower <= 0.0 && bucket.upper >= 0.0) {
             return bucket.lower + (bucket.upper - bucket.lower) * fraction;
         }
-        let log_lower = bucket.lower.abs().log2();
-        let log_upper = bucket.upper.abs().log2();
+        // Go's Log2/Exp2, as Prometheus interpolates (libm's differ in the last bit).
+        let log_lower = go_math::log2(bucket.lower.abs());
+        let log_upper = go_math::log2(bucket.upper.abs());
         if bucket.lower > 0.0 {
-            (log_lower + (log_upper - log_lower) * fraction).exp2()
+            go_math::exp2(log_lower + (log_upper - log_lower) * fraction)
         } else {
-            -(log_upper + (log_lower - log_upper) * (1.0 - fraction)).exp2()
+            -go_math::exp2(log_upper + (log_lower - log_upper) * (1.0 - fraction))
         }
     }
 
@@ -124,7 +126,8 @@ impl FloatHistogram {
                 if linear {
                     return rank + b.count * (v - b.lower) / (b.upper - b.lower);
                 }
-                let (log_lower, log_upper, log_v) = (b.lower.abs().log2(), b.upper.abs().log2(), v.abs().log2());
+                let log2 = go_math::log2;
+                let (log_lower, log_upper, log_v) = (log2(b.lower.abs()), log2(b.upper.abs()), log2(v.abs()));
                 let fraction = if v > 0.0 {
                     (log_v - log_lower) / (log_upper - log_lower)
                 } else {

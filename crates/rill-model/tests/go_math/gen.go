@@ -1,5 +1,5 @@
 // Command gen prints test vectors of Go's math functions, as Prometheus (built by Go for
-// amd64) computes them, for Rill's bit-exact Rust ports (crates/rill-engine/src/functions/go_math).
+// amd64) computes them, for Rill's bit-exact Rust ports (crates/rill-model/src/go_math).
 //
 // Each line is `name input-bits... output-bits`, all as 16 hex digits of the float64 bits.
 // Run it on an x86_64 machine with AVX and FMA (Go's Exp takes its FMA path there):
