@@ -516,7 +516,7 @@ impl DurationExpr {
                     DurationOp::Div => a / b,
                     DurationOp::Mod if b == 0.0 => return Err("modulo by zero".into()),
                     DurationOp::Mod => a % b,
-                    DurationOp::Pow => a.powf(b),
+                    DurationOp::Pow => rill_model::go_math::pow(a, b),
                     DurationOp::Min => a.min(b),
                     DurationOp::Max => a.max(b),
                 }
