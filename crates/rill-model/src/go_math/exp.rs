@@ -121,6 +121,20 @@ fn scale_amd64(r: f64, k: i32) -> f64 {
     r * f64::from_bits((biased as u64) << 52)
 }
 
+/// The special cases of Go's pure-Go `exp` and `Exp2`: NaN and +Inf unchanged, 0 for -Inf
+/// and below `underflow`, +Inf above `overflow`; `None` for arguments in range.
+fn out_of_range(x: f64, underflow: f64, overflow: f64) -> Option<f64> {
+    if x.is_nan() || x == f64::INFINITY {
+        Some(x)
+    } else if x == f64::NEG_INFINITY || x < underflow {
+        Some(0.0)
+    } else if x > overflow {
+        Some(f64::INFINITY)
+    } else {
+        None
+    }
+}
+
 /// Go's pure-Go `math.exp` (`exp.go`, FreeBSD's `e_exp.c`), used by Go on non-amd64 targets.
 pub fn exp_portable(x: f64) -> f64 {
     const LN2HI: f64 = 6.93147180369123816490e-01;
@@ -128,14 +142,8 @@ pub fn exp_portable(x: f64) -> f64 {
     const OVERFLOW: f64 = 7.09782712893383973096e+02;
     const UNDERFLOW: f64 = -7.45133219101941108420e+02;
     const NEAR_ZERO: f64 = 1.0 / (1 << 28) as f64;
-    if x.is_nan() || x == f64::INFINITY {
-        return x;
-    }
-    if x == f64::NEG_INFINITY || x < UNDERFLOW {
-        return 0.0;
-    }
-    if x > OVERFLOW {
-        return f64::INFINITY;
+    if let Some(special) = out_of_range(x, UNDERFLOW, OVERFLOW) {
+        return special;
     }
     if -NEAR_ZERO < x && x < NEAR_ZERO {
         return 1.0 + x;
@@ -157,14 +165,8 @@ pub fn exp2(x: f64) -> f64 {
     const LN2LO: f64 = 1.90821492927058770002e-10;
     const OVERFLOW: f64 = 1.0239999999999999e+03;
     const UNDERFLOW: f64 = -1.0740e+03;
-    if x.is_nan() || x == f64::INFINITY {
-        return x;
-    }
-    if x == f64::NEG_INFINITY || x < UNDERFLOW {
-        return 0.0;
-    }
-    if x > OVERFLOW {
-        return f64::INFINITY;
+    if let Some(special) = out_of_range(x, UNDERFLOW, OVERFLOW) {
+        return special;
     }
     let k = if x > 0.0 {
         (x + 0.5) as i64

@@ -35,13 +35,7 @@ pub fn pow(x: f64, y: f64) -> f64 {
         };
     }
     if y.is_infinite() {
-        return if x == -1.0 {
-            1.0
-        } else if (x.abs() < 1.0) == (y > 0.0) {
-            0.0
-        } else {
-            f64::INFINITY
-        };
+        return huge_power(x, y);
     }
     if x.is_infinite() {
         if x < 0.0 {
@@ -60,13 +54,7 @@ pub fn pow(x: f64, y: f64) -> f64 {
         return GO_NAN;
     }
     if yi >= 9_223_372_036_854_775_808.0 {
-        return if x == -1.0 {
-            1.0
-        } else if (x.abs() < 1.0) == (y > 0.0) {
-            0.0
-        } else {
-            f64::INFINITY
-        };
+        return huge_power(x, y);
     }
     let mut a1 = 1.0;
     let mut ae: i64 = 0;
@@ -101,6 +89,18 @@ pub fn pow(x: f64, y: f64) -> f64 {
         ae = -ae;
     }
     ldexp(a1, ae)
+}
+
+/// `x^y` for an infinite `y` or one beyond int64 (Go treats both alike): 1 for `x = -1`, else
+/// 0 or +Inf by whether `|x| < 1` goes with a positive `y`.
+fn huge_power(x: f64, y: f64) -> f64 {
+    if x == -1.0 {
+        1.0
+    } else if (x.abs() < 1.0) == (y > 0.0) {
+        0.0
+    } else {
+        f64::INFINITY
+    }
 }
 
 #[cfg(test)]
