@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use regex::Regex;
-use rill_promql::ParseOptions;
+use rill_promql::{AggregateOp, Expr, ParseOptions, StandardFunctions};
 use rill_querygen::{GenConfig, Schema, generate, shrink};
 use rill_server::tee::{
     CompareOptions, Difference, Reply, TeeClient, TeeQuery, compare_replies, format_differences, is_sorted_query,
@@ -270,7 +270,17 @@ impl Tee<'_> {
         }
         let wanted = kinds(found);
         let still_differs = |q: &str| self.check(q).is_ok_and(|c| !kinds(&c.diffs).is_disjoint(&wanted));
-        shrink(query, &ParseOptions::default(), self.args.shrink_tries, still_differs).query
+        let minimised = shrink(query, &ParseOptions::default(), self.args.shrink_tries, still_differs).query;
+        // `count_values` prints its operand's values as labels, so a difference in its series
+        // is its operand's value difference (another kind, which the shrinker keeps apart):
+        // when the operand differs on its own, that is the smaller case.
+        match count_values_operand(&minimised) {
+            Some(operand) => match self.check(&operand) {
+                Ok(c) if !c.diffs.is_empty() => self.minimise(&operand, &c.diffs),
+                _ => minimised,
+            },
+            None => minimised,
+        }
     }
 
     /// The schema of the reference's series over the query range.
@@ -282,6 +292,14 @@ impl Tee<'_> {
             .block_on(self.client.series(&a.reference, "{__name__=~\".+\"}", lo, hi))?;
         let schema = Schema::from_series(series, (a.start, a.end), 8);
         schema.context("the reference server has no series in the query range")
+    }
+}
+
+/// The operand of a query that is a `count_values` aggregation, printed.
+fn count_values_operand(query: &str) -> Option<String> {
+    match rill_promql::parse(query, &StandardFunctions, &ParseOptions::default()).ok()? {
+        Expr::Aggregate(a) if a.op == AggregateOp::CountValues => Some(a.expr.to_string()),
+        _ => None,
     }
 }
 
@@ -422,6 +440,14 @@ mod tests {
         for t in instant_times(1_700_000_607, 1_700_007_147, 60, 5) {
             assert_eq!((t - 1_700_000_607) % 60, 0);
         }
+    }
+
+    #[test]
+    fn count_values_operands() {
+        let operand = count_values_operand("count_values by (le) (\"value\", rate(x[1h]))");
+        assert_eq!(operand.as_deref(), Some("rate(x[1h])"));
+        assert_eq!(count_values_operand("sum(rate(x[1h]))"), None);
+        assert_eq!(count_values_operand("count_values("), None);
     }
 
     #[test]
