@@ -228,7 +228,7 @@ impl Tee<'_> {
     /// changes by itself says nothing about the server under test.
     fn reference_is_unstable(&self, query: &str, first: &[Reply]) -> Result<bool> {
         for (q, first) in self.requests(query).iter().zip(first) {
-            let ordered = matches!(q, TeeQuery::Instant { .. }) && is_sorted_query(query);
+            let ordered = is_ordered(q, query);
             for _ in 0..REFERENCE_REPEATS {
                 let again = self.runtime.block_on(self.client.query(&self.args.reference, q))?;
                 if !compare_replies(first, &again, ordered, CompareOptions::default()).is_empty() {
@@ -247,7 +247,7 @@ impl Tee<'_> {
             let (r, t): (Reply, Reply) = self.runtime.block_on(self.client.run(&a.reference, &a.test, q))?;
             checked.ref_time += r.latency;
             checked.test_time += t.latency;
-            let ordered = matches!(q, TeeQuery::Instant { .. }) && is_sorted_query(query);
+            let ordered = is_ordered(q, query);
             let found = compare_replies(&r, &t, ordered, CompareOptions::default());
             if !found.is_empty() {
                 let label = match q {
@@ -293,6 +293,12 @@ impl Tee<'_> {
         let schema = Schema::from_series(series, (a.start, a.end), 8);
         schema.context("the reference server has no series in the query range")
     }
+}
+
+/// Whether the answer to `request` (of `query`) is compared in order: the instant answers of
+/// a top-level `sort`/`sort_desc`.
+fn is_ordered(request: &TeeQuery, query: &str) -> bool {
+    matches!(request, TeeQuery::Instant { .. }) && is_sorted_query(query)
 }
 
 /// The operand of a query that is a `count_values` aggregation, printed.

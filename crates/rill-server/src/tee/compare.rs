@@ -187,7 +187,6 @@ type Labels = BTreeMap<String, String>;
 fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTreeMap<String, (Labels, Points)> {
     let mut out = BTreeMap::new();
     for s in result.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let labels = format_labels(s.get("metric"));
         let pairs: Labels = s
             .get("metric")
             .and_then(Value::as_object)
@@ -197,6 +196,7 @@ fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTre
                     .collect()
             })
             .unwrap_or_default();
+        let labels = format_labels(&pairs);
         let list = |key: &str| -> Vec<(f64, String)> {
             s.get(key)
                 .and_then(Value::as_array)
@@ -216,13 +216,8 @@ fn index_series(result: &Value, side: Side, diffs: &mut Vec<Difference>) -> BTre
 }
 
 /// `name{a="b",...}` with the labels sorted, as promcompare prints them.
-fn format_labels(metric: Option<&Value>) -> String {
-    let mut pairs: Vec<(&str, &str)> = metric
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or(""))).collect())
-        .unwrap_or_default();
-    pairs.sort_unstable();
-    let name = pairs.iter().find(|(k, _)| *k == "__name__").map_or("", |(_, v)| *v);
+fn format_labels(pairs: &Labels) -> String {
+    let name = pairs.get("__name__").map_or("", String::as_str);
     let rest: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| *k != "__name__")
